@@ -1,0 +1,211 @@
+import { parseArgs } from 'node:util';
+import { describeSettings, type Config } from '../config/config.js';
+import { createApiKey, revokeApiKey } from '../domain/apps/api-keys.js';
+import { createApp, getApp, updateApp } from '../domain/apps/apps.js';
+import type { AppSettingsInput } from '../domain/apps/app-settings.js';
+import { systemClock } from '../domain/ports.js';
+import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/types.js';
+import { adminAppToWire, apiKeyToWire } from '../http/presenters.js';
+import { startServer } from '../server.js';
+import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
+import { migrateToLatest } from '../storage/kysely/migrations/index.js';
+import { openStorage } from '../storage/open-storage.js';
+import { makeOut, table } from './output.js';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CliContext {
+  config: Readonly<Config>;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+export const HELP = `passkeyd: self-hosted, Passage-compatible passkey service
+
+Usage: passkeyd <command> [options]
+
+Commands:
+  serve                         Run the server (HTTP API, migrations at start-up)
+  migrate                       Apply database migrations and exit
+  app create|list|show|update   Manage apps
+  key create|list|revoke        Manage an app's API keys
+
+Every command takes --help and --json (machine-readable output).
+Configuration comes from the environment (see: passkeyd serve --help).`;
+
+const APP_OPTIONS = {
+  name: { type: 'string' },
+  'rp-id': { type: 'string' },
+  'rp-name': { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  'user-verification': { type: 'string' },
+  attachment: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'transaction-ttl': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const APP_HELP = `Options:
+  --name NAME                 Display name of the app
+  --rp-id DOMAIN              WebAuthn relying party ID (e.g. example.com, or localhost)
+  --rp-name NAME              Relying party name shown by authenticators (default: --name)
+  --origin URL                Allowed origin, exact scheme://host[:port]; repeat for several
+  --user-verification POLICY  required | preferred (default) | discouraged
+  --attachment KIND           platform | cross-platform | any (default: any)
+  --timeout-ms MS             Ceremony timeout (default 300000)
+  --transaction-ttl SECONDS   Transaction lifetime (default: server setting)
+  --json                      Print JSON`;
+
+const HELPS: Record<string, string> = {
+  serve: `Usage: passkeyd serve\n\nRuns the HTTP server. Settings (environment variables):\n${describeSettings()}\n\nOptional PASSKEYD_CONFIG_FILE names a JSON file with the same keys; the environment wins.`,
+  migrate: 'Usage: passkeyd migrate [--json]\n\nApplies pending migrations to DATABASE_URL and exits.',
+  'app create': `Usage: passkeyd app create --name NAME --rp-id DOMAIN --origin URL [--origin URL…] [options]\n\nCreates an app and its first API key (shown once).\n\n${APP_HELP}`,
+  'app list': 'Usage: passkeyd app list [--json]',
+  'app show': 'Usage: passkeyd app show APP_ID [--json]',
+  'app update': `Usage: passkeyd app update APP_ID [options]\n\nChanges the given settings; --origin replaces the whole list.\n\n${APP_HELP}`,
+  'key create': 'Usage: passkeyd key create --app APP_ID [--name NAME] [--json]\n\nCreates an API key. The secret is printed once and never stored.',
+  'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
+  'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
+};
+
+function appSettings(v: Record<string, unknown>): AppSettingsInput {
+  const s: AppSettingsInput = {};
+  if (v.name !== undefined) s.name = String(v.name);
+  if (v['rp-id'] !== undefined) s.rpId = String(v['rp-id']);
+  if (v['rp-name'] !== undefined) s.rpName = String(v['rp-name']);
+  if (v.origin !== undefined) s.origins = v.origin as string[];
+  if (v['user-verification'] !== undefined) {
+    const uv = String(v['user-verification']);
+    if (!['required', 'preferred', 'discouraged'].includes(uv)) throw new UsageError('--user-verification must be required, preferred or discouraged');
+    s.userVerification = uv as UserVerificationPolicy;
+  }
+  if (v.attachment !== undefined) {
+    const a = String(v.attachment);
+    if (!['platform', 'cross-platform', 'any'].includes(a)) throw new UsageError('--attachment must be platform, cross-platform or any');
+    s.authenticatorAttachment = a === 'any' ? null : (a as AuthenticatorAttachment);
+  }
+  if (v['timeout-ms'] !== undefined) s.ceremonyTimeoutMs = Number(v['timeout-ms']);
+  if (v['transaction-ttl'] !== undefined) s.transactionTtlSeconds = Number(v['transaction-ttl']);
+  return s;
+}
+
+async function withStorage<T>(ctx: CliContext, fn: (s: KyselyStorage) => Promise<T>): Promise<T> {
+  const storage = await openStorage({ databaseUrl: ctx.config.databaseUrl, pg: { poolSize: 2, statementTimeoutMs: ctx.config.pgStatementTimeoutMs } });
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Runs one CLI command; returns the exit code. `serve` resolves only when the server stops. */
+export async function runCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const [group, maybeSub, ...rest] = argv;
+  if (!group || group === '--help' || group === '-h' || group === 'help') {
+    ctx.stdout(`${HELP}\n`);
+    return group ? 0 : 1;
+  }
+  const twoLevel = group === 'app' || group === 'key';
+  const name = twoLevel ? `${group} ${maybeSub ?? ''}`.trim() : group;
+  const args = twoLevel ? rest : [maybeSub, ...rest].filter((a): a is string => a !== undefined);
+  if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);
+  const { values: v, positionals } = parseArgs({
+    args,
+    options: { ...APP_OPTIONS, app: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (v.help) {
+    ctx.stdout(`${HELPS[name]}\n`);
+    return 0;
+  }
+  const out = makeOut(Boolean(v.json), ctx.stdout);
+  const deps = (storage: KyselyStorage) => ({ storage, clock: systemClock });
+
+  switch (name) {
+    case 'serve':
+      return serve(ctx);
+    case 'migrate':
+      return withStorage(ctx, async (s) => {
+        const applied = await migrateToLatest(s.db as never);
+        out.print({ applied }, () => (applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'));
+        return 0;
+      });
+    case 'app create': {
+      const s = appSettings(v);
+      if (!s.name || !s.rpId || !s.origins?.length) throw new UsageError('app create needs --name, --rp-id and at least one --origin');
+      return withStorage(ctx, async (storage) => {
+        const { app, apiKey } = await createApp({ ...s, name: s.name!, rpId: s.rpId!, origins: s.origins! }, deps(storage));
+        out.print({ app_id: app.id, api_key: apiKey.secret, api_key_id: apiKey.key.id, app: adminAppToWire(app) }, () =>
+          [`app_id   ${app.id}`, `api_key  ${apiKey.secret}`, '', 'The API key is shown once; store it now.'].join('\n'),
+        );
+        return 0;
+      });
+    }
+    case 'app list':
+      return withStorage(ctx, async (storage) => {
+        const apps = (await storage.apps.list()).map(adminAppToWire);
+        out.print({ apps }, () => table(apps.map((a) => ({ ...a, origins: a.origins.join(' ') })), ['id', 'name', 'rp_id', 'origins']));
+        return 0;
+      });
+    case 'app show':
+    case 'app update': {
+      const appId = positionals[0];
+      if (!appId) throw new UsageError(`${name} needs an APP_ID`);
+      return withStorage(ctx, async (storage) => {
+        const app = name === 'app show' ? await getApp(storage, appId) : await updateApp(appId, appSettings(v), deps(storage));
+        const w = adminAppToWire(app);
+        out.print({ app: w }, () => Object.entries(w).map(([k, val]) => `${k.padEnd(24)} ${Array.isArray(val) ? val.join(' ') : String(val)}`).join('\n'));
+        return 0;
+      });
+    }
+    case 'key create':
+    case 'key list':
+    case 'key revoke': {
+      const appId = v.app;
+      if (!appId) throw new UsageError(`${name} needs --app APP_ID`);
+      return withStorage(ctx, async (storage) => {
+        await getApp(storage, appId);
+        if (name === 'key create') {
+          const { key, secret } = await createApiKey(appId, v.name ?? 'default', deps(storage));
+          out.print({ api_key: secret, key: apiKeyToWire(key) }, () => `api_key  ${secret}\nid       ${key.id}\n\nThe API key is shown once; store it now.`);
+        } else if (name === 'key list') {
+          const keys = (await storage.apiKeys.list(appId)).map(apiKeyToWire);
+          out.print({ keys }, () => table(keys, ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at']));
+        } else {
+          const keyId = positionals[0];
+          if (!keyId) throw new UsageError('key revoke needs a KEY_ID');
+          await revokeApiKey(appId, keyId, deps(storage));
+          out.print({ revoked: keyId }, () => `revoked ${keyId}`);
+        }
+        return 0;
+      });
+    }
+  }
+  throw new UsageError(`unknown command "${name}"`);
+}
+
+async function serve(ctx: CliContext): Promise<number> {
+  const server = await startServer(ctx.config);
+  ctx.stderr(`passkeyd listening on ${server.url} (storage: ${server.storage.engine}; API: ${server.url}/v1, docs: ${server.url}/docs)\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.app.log.info({ signal }, 'shutting down: draining requests');
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          ctx.stderr(`shutdown failed: ${String(err)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,49 @@
+import { generateAuthenticationOptions } from '@simplewebauthn/server';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { DomainDeps } from '../deps.js';
+import { decodeBase64Any } from '../encoding.js';
+import { PasskeydError } from '../errors.js';
+import { createHandshake, newChallenge } from '../handshakes.js';
+import { loadLiveTransaction } from '../transactions.js';
+import type { App, Handshake } from '../types.js';
+
+/**
+ * F3. With a transaction: allowCredentials = that user's passkeys. Without one (`{}`): a
+ * discoverable ceremony, modal or autofill; we cannot tell which, so its challenge gets the
+ * longer discoverable lifetime (autofill prompts stay pending; passage-wire.md §5.4).
+ */
+export async function startAuthentication(
+  app: App,
+  input: { transactionId: string | undefined },
+  deps: DomainDeps,
+): Promise<{ handshake: Handshake; options: PublicKeyCredentialRequestOptionsJSON; transactionId: string | null }> {
+  const now = deps.clock.now();
+  let allowCredentials: { id: string; transports?: string[] }[] | undefined;
+  let transactionId: string | null = null;
+  if (input.transactionId) {
+    const { tx, user } = await loadLiveTransaction(deps.storage, app.id, input.transactionId, 'authenticate', now);
+    const creds = await deps.storage.credentials.listByUser(app.id, user.id);
+    if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
+    allowCredentials = creds.map((c) => ({ id: c.credentialId, transports: c.transports }));
+    transactionId = tx.id;
+  }
+  const challenge = newChallenge();
+  const options = await generateAuthenticationOptions({
+    rpID: app.rpId,
+    challenge: decodeBase64Any(challenge)!,
+    timeout: transactionId ? app.ceremonyTimeoutMs : deps.settings.discoverableHandshakeTtlSeconds * 1000,
+    userVerification: app.userVerification,
+    ...(allowCredentials ? { allowCredentials } : {}),
+  });
+  if (!allowCredentials) delete (options as { allowCredentials?: unknown }).allowCredentials;
+  const handshake = await createHandshake(deps.storage, {
+    appId: app.id,
+    kind: 'authenticate',
+    transactionId,
+    challenge,
+    userVerification: app.userVerification,
+    now,
+    ttlMs: transactionId ? app.ceremonyTimeoutMs : deps.settings.discoverableHandshakeTtlSeconds * 1000,
+  });
+  return { handshake, options, transactionId };
+}

@@ -1,0 +1,64 @@
+import { generateRegistrationOptions } from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import type { DomainDeps } from '../deps.js';
+import { decodeBase64Any } from '../encoding.js';
+import { PasskeydError } from '../errors.js';
+import { createHandshake, newChallenge } from '../handshakes.js';
+import { loadLiveTransaction } from '../transactions.js';
+import type { App, Handshake } from '../types.js';
+import { SUPPORTED_ALGORITHMS } from './cose-key.js';
+
+export type AttachmentRequest = 'platform' | 'cross-platform' | 'any' | undefined;
+
+/**
+ * F1. Options follow the issue's rules: resident key required (discoverable sign-in and autofill
+ * need it, passage-wire.md §8.5), excludeCredentials = the user's passkeys (§8.6), UV by app
+ * policy, attestation none, credProps. Passage's `any` means "let the browser choose".
+ */
+export async function startRegistration(
+  app: App,
+  input: { transactionId: string | undefined; authenticatorAttachment: AttachmentRequest },
+  deps: DomainDeps,
+): Promise<{ handshake: Handshake; options: PublicKeyCredentialCreationOptionsJSON; transactionId: string }> {
+  if (!input.transactionId) {
+    throw new PasskeydError('invalid_request', 'transaction_id is required to register a passkey.', { details: { field: 'transaction_id' } });
+  }
+  const now = deps.clock.now();
+  const { tx, user } = await loadLiveTransaction(deps.storage, app.id, input.transactionId, 'register', now);
+  const existing = await deps.storage.credentials.listByUser(app.id, user.id);
+  const attachment =
+    input.authenticatorAttachment === 'any'
+      ? undefined
+      : (input.authenticatorAttachment ?? app.authenticatorAttachment ?? undefined);
+  const challenge = newChallenge();
+  const options = await generateRegistrationOptions({
+    rpName: app.rpName,
+    rpID: app.rpId,
+    userName: tx.passkeyDisplayName ?? tx.externalId,
+    userDisplayName: tx.passkeyDisplayName ?? tx.externalId,
+    userID: decodeBase64Any(user.webauthnUserId)!,
+    challenge: decodeBase64Any(challenge)!,
+    timeout: app.ceremonyTimeoutMs,
+    attestationType: 'none',
+    excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
+    authenticatorSelection: {
+      residentKey: 'required',
+      requireResidentKey: true,
+      userVerification: app.userVerification,
+      ...(attachment ? { authenticatorAttachment: attachment } : {}),
+    },
+    supportedAlgorithmIDs: [...SUPPORTED_ALGORITHMS],
+  });
+  // `hints` would be dropped by Passage's SDK anyway (passage-wire.md §2.3); keep the wire lean.
+  delete (options as { hints?: unknown }).hints;
+  const handshake = await createHandshake(deps.storage, {
+    appId: app.id,
+    kind: 'register',
+    transactionId: tx.id,
+    challenge,
+    userVerification: app.userVerification,
+    now,
+    ttlMs: app.ceremonyTimeoutMs,
+  });
+  return { handshake, options, transactionId: tx.id };
+}

@@ -1,0 +1,59 @@
+import { PasskeydError } from './errors.js';
+import type { ConsumeFailure, Storage } from './ports.js';
+import { newId, randomToken } from './secrets.js';
+import type { CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
+
+/** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
+export function newChallenge(): string {
+  return randomToken(32);
+}
+
+export async function createHandshake(
+  storage: Storage,
+  h: { appId: string; kind: CeremonyKind; transactionId: string | null; challenge: string; userVerification: UserVerificationPolicy; now: number; ttlMs: number },
+): Promise<Handshake> {
+  const handshake: Handshake = {
+    id: newId('hs'),
+    appId: h.appId,
+    kind: h.kind,
+    transactionId: h.transactionId,
+    challenge: h.challenge,
+    userVerification: h.userVerification,
+    createdAt: h.now,
+    expiresAt: h.now + h.ttlMs,
+    consumedAt: null,
+  };
+  await storage.handshakes.create(handshake);
+  return handshake;
+}
+
+const HS_ERRORS = {
+  not_found: 'handshake_not_found',
+  expired: 'handshake_expired',
+  consumed: 'handshake_consumed',
+} as const satisfies Record<ConsumeFailure, string>;
+
+/**
+ * Consumes the challenge before anything is verified: a challenge answers one finish call,
+ * right or wrong, so a failed attempt cannot be retried with the same challenge.
+ */
+export async function consumeHandshake(
+  storage: Storage,
+  appId: string,
+  handshakeId: string,
+  kind: CeremonyKind,
+  now: number,
+): Promise<Handshake> {
+  if (typeof handshakeId !== 'string' || handshakeId.length > 100) throw new PasskeydError('handshake_not_found');
+  const r = await storage.handshakes.consume(appId, handshakeId, kind, now);
+  if (!r.ok) throw new PasskeydError(HS_ERRORS[r.reason]);
+  return r.value;
+}
+
+/** The transaction named by the finish body must be the one the handshake was issued for. */
+export function transactionOfHandshake(h: Handshake, bodyTransactionId: string | undefined): string | null {
+  if (bodyTransactionId !== undefined && bodyTransactionId !== '' && bodyTransactionId !== h.transactionId) {
+    throw new PasskeydError('transaction_not_found', 'The transaction does not match the handshake.');
+  }
+  return h.transactionId;
+}

@@ -1,0 +1,120 @@
+import type {
+  ApiKey,
+  App,
+  CeremonyKind,
+  Credential,
+  Handshake,
+  Nonce,
+  Transaction,
+  User,
+  UserEvent,
+} from './types.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Why a single-use row could not be consumed, found only after the atomic consume failed. */
+export type ConsumeFailure = 'not_found' | 'expired' | 'consumed';
+export type ConsumeResult<T> = { ok: true; value: T } | { ok: false; reason: ConsumeFailure };
+
+export interface UserListQuery {
+  /** Exact external id match (Passage's `identifier`). */
+  identifier?: string;
+  limit: number;
+  page: number;
+}
+
+/**
+ * Everything the domain needs from a database. Every method is scoped by app id (tenancy is part
+ * of the signature, so no query can forget it). Not found is `undefined`. Methods named
+ * consume/redeem are atomic single-use primitives: of N concurrent callers exactly one wins.
+ */
+export interface Storage {
+  readonly engine: 'sqlite' | 'postgres';
+
+  apps: {
+    create(app: App): Promise<void>;
+    get(appId: string): Promise<App | undefined>;
+    list(): Promise<App[]>;
+    update(app: App): Promise<void>;
+  };
+
+  apiKeys: {
+    create(key: ApiKey): Promise<void>;
+    findByPrefix(prefix: string): Promise<ApiKey | undefined>;
+    list(appId: string): Promise<ApiKey[]>;
+    /** Returns false when no live key with that id exists in the app. */
+    revoke(appId: string, keyId: string, now: number): Promise<boolean>;
+    touch(keyId: string, now: number): Promise<void>;
+  };
+
+  users: {
+    /** Returns the existing user for (app, external id) or inserts `user`; race-safe. */
+    findOrCreate(user: User): Promise<User>;
+    get(appId: string, userId: string): Promise<User | undefined>;
+    findByExternalId(appId: string, externalId: string): Promise<User | undefined>;
+    findByWebauthnUserId(appId: string, webauthnUserId: string): Promise<User | undefined>;
+    list(appId: string, q: UserListQuery): Promise<{ users: User[]; total: number }>;
+    recordLogin(appId: string, userId: string, now: number): Promise<void>;
+    /** Deletes the user and, by cascade, its passkeys and pending transactions. */
+    delete(appId: string, userId: string): Promise<boolean>;
+  };
+
+  credentials: {
+    /** Throws PasskeydError credential_already_registered when the id is taken in the app. */
+    create(cred: Credential): Promise<void>;
+    findByCredentialId(appId: string, credentialId: string): Promise<Credential | undefined>;
+    get(appId: string, id: string): Promise<Credential | undefined>;
+    listByUser(appId: string, userId: string): Promise<Credential[]>;
+    rename(appId: string, id: string, name: string, now: number): Promise<Credential | undefined>;
+    delete(appId: string, id: string): Promise<boolean>;
+    /**
+     * Records a successful sign-in. The counter only moves forward: the update applies when
+     * `signCount` is 0 (authenticator without a counter) or greater than the stored one, in the
+     * same statement, so two concurrent sign-ins cannot both pass with the same value. Returns
+     * false when the stored counter is not below `signCount` (a regression or a replay).
+     */
+    recordUse(
+      appId: string,
+      id: string,
+      use: { signCount: number; backedUp: boolean; now: number },
+    ): Promise<boolean>;
+  };
+
+  transactions: {
+    create(tx: Transaction): Promise<void>;
+    get(appId: string, id: string): Promise<Transaction | undefined>;
+    consume(appId: string, id: string, kind: CeremonyKind, now: number): Promise<ConsumeResult<Transaction>>;
+  };
+
+  handshakes: {
+    create(h: Handshake): Promise<void>;
+    consume(appId: string, id: string, kind: CeremonyKind, now: number): Promise<ConsumeResult<Handshake>>;
+  };
+
+  nonces: {
+    create(n: Nonce): Promise<void>;
+    redeem(appId: string, hash: string, now: number): Promise<Nonce | undefined>;
+  };
+
+  events: {
+    record(e: UserEvent): Promise<void>;
+    listByUser(appId: string, userId: string, limit: number): Promise<UserEvent[]>;
+  };
+
+  /**
+   * Runs `fn` in one database transaction: all of its writes commit together or none do.
+   * `fn` receives a Storage bound to that transaction.
+   */
+  transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T>;
+
+  /** Deletes expired single-use rows. Safe to run concurrently from several nodes. */
+  purgeExpired(now: number): Promise<{ transactions: number; handshakes: number; nonces: number }>;
+
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Unpadded base64url of `n` random bytes from the OS CSPRNG. */
+export function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** Ids are prefixed so a pasted value says what it is; 16 random bytes make them unguessable. */
+export function newId(prefix: 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key' | 'evt'): string {
+  return `${prefix}_${randomToken(16)}`;
+}
+
+export function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+/** Constant-time string comparison; lengths are not secret (they are fixed by the formats). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  if (ab.length !== bb.length) {
+    // Still spend a comparison so the early return does not stand out.
+    timingSafeEqual(ab, ab);
+    return false;
+  }
+  return timingSafeEqual(ab, bb);
+}

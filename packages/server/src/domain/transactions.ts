@@ -1,0 +1,118 @@
+import { PasskeydError } from './errors.js';
+import type { ConsumeFailure, Storage } from './ports.js';
+import type { DomainDeps } from './deps.js';
+import { newId, randomToken } from './secrets.js';
+import type { App, CeremonyKind, Transaction, User } from './types.js';
+
+function checkText(value: string, field: string, max = 255): string {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) {
+    throw new PasskeydError('invalid_request', `${field} must be 1-${max} characters.`, { details: { field } });
+  }
+  return value;
+}
+
+function ttlMs(app: App, deps: DomainDeps): number {
+  return (app.transactionTtlSeconds ?? deps.settings.transactionTtlSeconds) * 1000;
+}
+
+/**
+ * B1. Creates the user on first use (passage-wire.md §3.3). The WebAuthn user handle is 32
+ * random bytes, never the external id, so a passkey reveals nothing about the app's user ids.
+ */
+export async function createRegisterTransaction(
+  app: App,
+  input: { externalId: string; passkeyDisplayName: string },
+  deps: DomainDeps,
+): Promise<Transaction> {
+  const externalId = checkText(input.externalId, 'external_id');
+  const displayName = checkText(input.passkeyDisplayName, 'passkey_display_name');
+  const now = deps.clock.now();
+  const user = await deps.storage.users.findOrCreate({
+    id: newId('usr'),
+    appId: app.id,
+    externalId,
+    webauthnUserId: randomToken(32),
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+    lastLoginAt: null,
+    loginCount: 0,
+  });
+  const tx: Transaction = {
+    id: newId('txn'),
+    appId: app.id,
+    kind: 'register',
+    userId: user.id,
+    externalId,
+    passkeyDisplayName: displayName,
+    createdAt: now,
+    expiresAt: now + ttlMs(app, deps),
+    consumedAt: null,
+  };
+  await deps.storage.transactions.create(tx);
+  return tx;
+}
+
+/** B2. 404 for an unknown external id; 409 when the user has no passkey to sign in with. */
+export async function createAuthenticateTransaction(
+  app: App,
+  input: { externalId: string },
+  deps: DomainDeps,
+): Promise<Transaction> {
+  const externalId = checkText(input.externalId, 'external_id');
+  const user = await deps.storage.users.findByExternalId(app.id, externalId);
+  if (!user) throw new PasskeydError('user_not_found');
+  const creds = await deps.storage.credentials.listByUser(app.id, user.id);
+  if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
+  const now = deps.clock.now();
+  const tx: Transaction = {
+    id: newId('txn'),
+    appId: app.id,
+    kind: 'authenticate',
+    userId: user.id,
+    externalId,
+    passkeyDisplayName: null,
+    createdAt: now,
+    expiresAt: now + ttlMs(app, deps),
+    consumedAt: null,
+  };
+  await deps.storage.transactions.create(tx);
+  return tx;
+}
+
+const TX_ERRORS = {
+  not_found: 'transaction_not_found',
+  expired: 'transaction_expired',
+  consumed: 'transaction_consumed',
+} as const satisfies Record<ConsumeFailure, string>;
+
+/** A transaction usable for a ceremony step now, with its user; read-only (start calls). */
+export async function loadLiveTransaction(
+  storage: Storage,
+  appId: string,
+  transactionId: string,
+  kind: CeremonyKind,
+  now: number,
+): Promise<{ tx: Transaction; user: User }> {
+  const tx = await storage.transactions.get(appId, transactionId);
+  if (!tx || tx.kind !== kind) throw new PasskeydError('transaction_not_found');
+  if (tx.consumedAt !== null) throw new PasskeydError('transaction_consumed');
+  if (tx.expiresAt <= now) throw new PasskeydError('transaction_expired');
+  const user = await storage.users.get(appId, tx.userId);
+  // The user was deleted after the transaction was made.
+  if (!user) throw new PasskeydError('transaction_not_found');
+  return { tx, user };
+}
+
+/** Atomically consumes the transaction at the end of a successful ceremony. */
+export async function consumeTransaction(
+  storage: Storage,
+  appId: string,
+  transactionId: string,
+  kind: CeremonyKind,
+  now: number,
+): Promise<Transaction> {
+  const r = await storage.transactions.consume(appId, transactionId, kind, now);
+  if (!r.ok) throw new PasskeydError(TX_ERRORS[r.reason]);
+  return r.value;
+}

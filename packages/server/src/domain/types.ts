@@ -1,0 +1,139 @@
+/** Domain records. Times are epoch milliseconds; bytes are base64url strings (no padding). */
+
+export type UserVerificationPolicy = 'required' | 'preferred' | 'discouraged';
+export type AuthenticatorAttachment = 'platform' | 'cross-platform';
+export type CeremonyKind = 'register' | 'authenticate';
+
+export interface App {
+  id: string;
+  name: string;
+  rpId: string;
+  rpName: string;
+  /** Exact origins (scheme://host[:port]) allowed to run ceremonies and call the frontend API. */
+  origins: string[];
+  userVerification: UserVerificationPolicy;
+  /** Used when the browser asks for `any`/nothing; null leaves the choice to the browser. */
+  authenticatorAttachment: AuthenticatorAttachment | null;
+  /** WebAuthn `timeout` and the lifetime of a modal ceremony's challenge. */
+  ceremonyTimeoutMs: number;
+  /** null: the server default (config). */
+  transactionTtlSeconds: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ApiKey {
+  id: string;
+  appId: string;
+  name: string;
+  /** Public, non-secret part shown in lists ("pkd_AbCd1234"). */
+  prefix: string;
+  /** SHA-256 of the whole key, base64url. The key itself is never stored. */
+  secretHash: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface User {
+  id: string;
+  appId: string;
+  externalId: string;
+  /** WebAuthn user.id: random bytes (base64url), never the external id. */
+  webauthnUserId: string;
+  status: 'active' | 'inactive';
+  createdAt: number;
+  updatedAt: number;
+  lastLoginAt: number | null;
+  loginCount: number;
+}
+
+export interface Credential {
+  /** Our id for the passkey ("device" in Passage's API). */
+  id: string;
+  appId: string;
+  userId: string;
+  /** WebAuthn credential id, base64url. Unique per app. */
+  credentialId: string;
+  /** COSE_Key, base64url. */
+  publicKey: string;
+  /** COSE algorithm identifier (-7 ES256, -8 EdDSA, -257 RS256). */
+  alg: number;
+  signCount: number;
+  transports: string[];
+  aaguid: string;
+  backupEligible: boolean;
+  backedUp: boolean;
+  attestationFormat: string;
+  friendlyName: string;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  usageCount: number;
+}
+
+export interface Transaction {
+  id: string;
+  appId: string;
+  kind: CeremonyKind;
+  userId: string;
+  externalId: string;
+  passkeyDisplayName: string | null;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+/** A WebAuthn challenge issued by a start call ("handshake" on the wire). */
+export interface Handshake {
+  id: string;
+  appId: string;
+  kind: CeremonyKind;
+  transactionId: string | null;
+  /** base64url of 32 random bytes. */
+  challenge: string;
+  userVerification: UserVerificationPolicy;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface Nonce {
+  /** SHA-256 of the nonce, base64url. */
+  hash: string;
+  appId: string;
+  userId: string;
+  externalId: string;
+  kind: CeremonyKind;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export type EventType =
+  | 'passkey_register'
+  | 'passkey_login'
+  | 'passkey_login_failed'
+  | 'passkey_revoke'
+  | 'passkey_rename'
+  | 'counter_regression'
+  | 'user_delete';
+
+export interface UserEvent {
+  id: string;
+  appId: string;
+  userId: string | null;
+  type: EventType;
+  credentialId: string | null;
+  ipAddr: string | null;
+  userAgent: string | null;
+  /** Error code for failures. */
+  detail: string | null;
+  createdAt: number;
+}
+
+/** Who is asking, for events. Never includes secrets. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}

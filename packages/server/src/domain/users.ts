@@ -1,0 +1,69 @@
+import { PasskeydError } from './errors.js';
+import type { DomainDeps } from './deps.js';
+import { recordEvent } from './events.js';
+import type { App, Credential, RequestMeta, User, UserEvent } from './types.js';
+
+export async function getUserOrThrow(deps: Pick<DomainDeps, 'storage'>, appId: string, userId: string): Promise<User> {
+  const user = await deps.storage.users.get(appId, userId);
+  if (!user) throw new PasskeydError('user_not_found');
+  return user;
+}
+
+export async function getUserDetail(
+  deps: Pick<DomainDeps, 'storage'>,
+  appId: string,
+  userId: string,
+): Promise<{ user: User; credentials: Credential[]; events: UserEvent[] }> {
+  const user = await getUserOrThrow(deps, appId, userId);
+  const [credentials, events] = await Promise.all([
+    deps.storage.credentials.listByUser(appId, userId),
+    deps.storage.events.listByUser(appId, userId, 20),
+  ]);
+  return { user, credentials, events };
+}
+
+async function getDevice(deps: Pick<DomainDeps, 'storage'>, appId: string, userId: string, deviceId: string): Promise<Credential> {
+  await getUserOrThrow(deps, appId, userId);
+  const cred = await deps.storage.credentials.get(appId, deviceId);
+  // Another user's device is "not found", not "forbidden": ids are not an oracle.
+  if (!cred || cred.userId !== userId) throw new PasskeydError('device_not_found');
+  return cred;
+}
+
+export async function renameDevice(
+  app: App,
+  p: { userId: string; deviceId: string; name: string; meta?: RequestMeta },
+  deps: DomainDeps,
+): Promise<Credential> {
+  const name = typeof p.name === 'string' ? p.name.trim() : '';
+  if (!name || name.length > 255) {
+    throw new PasskeydError('invalid_request', 'friendly_name must be 1-255 characters.', { details: { field: 'friendly_name' } });
+  }
+  await getDevice(deps, app.id, p.userId, p.deviceId);
+  const now = deps.clock.now();
+  const updated = await deps.storage.credentials.rename(app.id, p.deviceId, name, now);
+  if (!updated) throw new PasskeydError('device_not_found');
+  await recordEvent(deps.storage, { appId: app.id, userId: p.userId, type: 'passkey_rename', credentialId: p.deviceId, ...(p.meta ? { meta: p.meta } : {}), now });
+  return updated;
+}
+
+/** Revocation deletes the passkey: the next sign-in with it is `credential_not_found`. */
+export async function revokeDevice(
+  app: App,
+  p: { userId: string; deviceId: string; meta?: RequestMeta },
+  deps: DomainDeps,
+): Promise<void> {
+  const cred = await getDevice(deps, app.id, p.userId, p.deviceId);
+  const now = deps.clock.now();
+  await deps.storage.transaction(async (tx) => {
+    if (!(await tx.credentials.delete(app.id, cred.id))) throw new PasskeydError('device_not_found');
+    await recordEvent(tx, { appId: app.id, userId: p.userId, type: 'passkey_revoke', credentialId: cred.id, ...(p.meta ? { meta: p.meta } : {}), now });
+  });
+  deps.keyCache.delete(`${app.id}:${cred.credentialId}`);
+}
+
+export async function deleteUser(app: App, userId: string, deps: DomainDeps): Promise<void> {
+  const creds = await deps.storage.credentials.listByUser(app.id, userId);
+  if (!(await deps.storage.users.delete(app.id, userId))) throw new PasskeydError('user_not_found');
+  for (const c of creds) deps.keyCache.delete(`${app.id}:${c.credentialId}`);
+}

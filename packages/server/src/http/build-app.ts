@@ -1,0 +1,72 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { PasskeydError } from '../domain/errors.js';
+import type { HttpDeps } from './context.js';
+import { registerErrorHandling } from './plugins/error-handler.js';
+import { adminRoutes } from './routes/admin.js';
+import { frontendRoutes } from './routes/frontend.js';
+import { healthRoutes } from './routes/health.js';
+import { managementRoutes } from './routes/management.js';
+import { ErrorBody } from './schemas/common.js';
+import { CredentialResponse } from './schemas/frontend.js';
+import { AppInfo, Device, ListedUser, User, UserEvent } from './schemas/management.js';
+import { AdminApiKey, AdminApp } from './schemas/admin.js';
+
+export interface BuildAppOptions {
+  /** A pino logger config or `false`; tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP app without listening (tests use inject or listen on port 0). */
+export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? {
+      level: deps.config.logLevel,
+      // Secrets live in headers and bodies; bodies are never logged, and these headers are
+      // redacted should anyone turn on header logging.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
+    bodyLimit: deps.config.bodyLimitBytes,
+    // A hop count is supported at runtime (proxy-addr) though missing from Fastify's types.
+    trustProxy: deps.config.trustProxy as boolean | string,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  for (const s of [ErrorBody, CredentialResponse, Device, UserEvent, ListedUser, User, AppInfo, AdminApp, AdminApiKey]) app.addSchema(s);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'passkeyd',
+        version: '0.1.0',
+        description: 'Self-hosted passkey service speaking the Passage Passkey Flex wire format. Errors are `{code, error}`; codes in docs/errors.md.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key of the app in the path.' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'PASSKEYD_ADMIN_TOKEN.' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    errorResponseBuilder: () => new PasskeydError('rate_limited'),
+  });
+
+  await app.register(healthRoutes, { storage: deps.storage });
+  await app.register(frontendRoutes, { prefix: '/v1', deps });
+  await app.register(managementRoutes, { prefix: '/v1', deps });
+  await app.register(adminRoutes, { prefix: '/v1/admin', deps });
+  return app;
+}

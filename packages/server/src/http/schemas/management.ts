@@ -1,0 +1,122 @@
+import { Type } from '@sinclair/typebox';
+import { NullableTimestamp, Timestamp } from './common.js';
+
+export const CreateRegisterTransactionBody = Type.Object({
+  external_id: Type.String({ minLength: 1, maxLength: 255 }),
+  passkey_display_name: Type.String({ minLength: 1, maxLength: 255 }),
+});
+export const CreateAuthenticateTransactionBody = Type.Object({
+  external_id: Type.String({ minLength: 1, maxLength: 255 }),
+});
+export const TransactionCreated = Type.Object({ transaction_id: Type.String() });
+export const VerifyNonceBody = Type.Object({ nonce: Type.String({ minLength: 1, maxLength: 200 }) });
+export const VerifyNonceResponse = Type.Object({ external_id: Type.String() });
+
+export const Device = Type.Object(
+  {
+    id: Type.String(),
+    cred_id: Type.String(),
+    friendly_name: Type.String(),
+    type: Type.Union([Type.Literal('passkey'), Type.Literal('security_key'), Type.Literal('platform')]),
+    usage_count: Type.Integer(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_login_at: NullableTimestamp,
+    icons: Type.Object({ light: Type.Union([Type.String(), Type.Null()]), dark: Type.Union([Type.String(), Type.Null()]) }),
+    authenticator_name: Type.Union([Type.String(), Type.Null()]),
+    aaguid: Type.String(),
+    backup_eligible: Type.Boolean(),
+    backed_up: Type.Boolean(),
+    transports: Type.Array(Type.String()),
+  },
+  { $id: 'Device', title: 'Device' },
+);
+
+export const UserEvent = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String(),
+    action: Type.String(),
+    status: Type.String(),
+    created_at: Timestamp,
+    completed_at: NullableTimestamp,
+    ip_addr: Type.String(),
+    user_agent: Type.String(),
+    user_agent_display: Type.String(),
+    social_login_type: Type.Null(),
+  },
+  { $id: 'UserEvent', title: 'UserEvent' },
+);
+
+const userFields = {
+  id: Type.String(),
+  external_id: Type.String(),
+  status: Type.String(),
+  email: Type.String(),
+  email_verified: Type.Boolean(),
+  phone: Type.String(),
+  phone_verified: Type.Boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  last_login_at: NullableTimestamp,
+  login_count: Type.Integer(),
+  user_metadata: Type.Object({}, { additionalProperties: true }),
+};
+
+export const ListedUser = Type.Object(userFields, { $id: 'ListedUser', title: 'ListedUser' });
+export const User = Type.Object(
+  {
+    ...userFields,
+    webauthn: Type.Boolean(),
+    webauthn_types: Type.Array(Type.String()),
+    webauthn_devices: Type.Array(Type.Ref('Device')),
+    recent_events: Type.Array(Type.Ref('UserEvent')),
+    social_connections: Type.Object({}),
+  },
+  { $id: 'User', title: 'User' },
+);
+
+export const ListUsersQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 20 })),
+  identifier: Type.Optional(Type.String({ maxLength: 255, description: 'Exact external id.' })),
+  created_before: Type.Optional(Type.Integer()),
+  order_by: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+const link = Type.Object({ href: Type.String() });
+export const ListUsersResponse = Type.Object({
+  _links: Type.Object({ first: link, last: link, next: link, previous: link, self: link }),
+  created_before: Type.Integer(),
+  limit: Type.Integer(),
+  page: Type.Integer(),
+  total_users: Type.Integer(),
+  users: Type.Array(Type.Ref('ListedUser')),
+});
+
+export const UserParams = Type.Object({ appId: Type.String({ maxLength: 100 }), userId: Type.String({ maxLength: 100 }) });
+export const DeviceParams = Type.Object({
+  appId: Type.String({ maxLength: 100 }),
+  userId: Type.String({ maxLength: 100 }),
+  deviceId: Type.String({ maxLength: 100 }),
+});
+export const RenameDeviceBody = Type.Object({ friendly_name: Type.String({ minLength: 1, maxLength: 255 }) });
+
+export const AppInfo = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    auth_origin: Type.String(),
+    type: Type.Literal('flex'),
+    additional_auth_origins: Type.Array(Type.String()),
+    created_at: Timestamp,
+    rp_id: Type.String(),
+    user_metadata_schema: Type.Array(Type.Unknown()),
+    technologies: Type.Array(Type.Unknown()),
+    layouts: Type.Object({ profile: Type.Array(Type.Unknown()), registration: Type.Array(Type.Unknown()) }),
+    auth_methods: Type.Null(),
+    element_customization: Type.Null(),
+    element_customization_dark: Type.Null(),
+  },
+  { $id: 'AppInfo', title: 'AppInfo' },
+);

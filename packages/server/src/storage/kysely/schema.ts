@@ -1,0 +1,119 @@
+/**
+ * Portable column types only: text ids and base64url bytes, integer epoch-ms times, integer
+ * 0/1 booleans, JSON arrays as text. The same repository code then runs on SQLite and PostgreSQL
+ * without branching on the engine.
+ */
+export interface AppsTable {
+  id: string;
+  name: string;
+  rp_id: string;
+  rp_name: string;
+  origins: string;
+  user_verification: string;
+  authenticator_attachment: string | null;
+  ceremony_timeout_ms: number;
+  transaction_ttl_seconds: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  app_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface UsersTable {
+  id: string;
+  app_id: string;
+  external_id: string;
+  webauthn_user_id: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+  login_count: number;
+}
+
+export interface CredentialsTable {
+  id: string;
+  app_id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  alg: number;
+  sign_count: number;
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backed_up: number;
+  attestation_format: string;
+  friendly_name: string;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  usage_count: number;
+}
+
+export interface TransactionsTable {
+  id: string;
+  app_id: string;
+  kind: string;
+  user_id: string;
+  external_id: string;
+  passkey_display_name: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface HandshakesTable {
+  id: string;
+  app_id: string;
+  kind: string;
+  transaction_id: string | null;
+  challenge: string;
+  user_verification: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface NoncesTable {
+  hash: string;
+  app_id: string;
+  user_id: string;
+  external_id: string;
+  kind: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  app_id: string;
+  user_id: string | null;
+  type: string;
+  credential_id: string | null;
+  ip_addr: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  apps: AppsTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  credentials: CredentialsTable;
+  transactions: TransactionsTable;
+  handshakes: HandshakesTable;
+  nonces: NoncesTable;
+  events: EventsTable;
+}

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { KyselyStorage } from './kysely/kysely-storage.js';
+import { migrateToLatest } from './kysely/migrations/index.js';
+import type { Database } from './kysely/schema.js';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:' for throwaway tests. */
+  path: string;
+  migrate?: boolean;
+}
+
+/**
+ * Embedded storage. WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode is
+ * durable against process crashes (kill -9): a committed transaction is in the WAL file before
+ * the call returns, and only a power loss can drop the last commits. auto_vacuum=INCREMENTAL,
+ * set before the first table exists, lets a purge hand freed pages back to the filesystem.
+ */
+export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStorage> {
+  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+  const native = new SqliteDatabase(opts.path);
+  native.pragma('auto_vacuum = INCREMENTAL');
+  native.pragma('journal_mode = WAL');
+  native.pragma('synchronous = NORMAL');
+  native.pragma('foreign_keys = ON');
+  native.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+  return new KyselyStorage(db, {
+    engine: 'sqlite',
+    isUniqueViolation: (err) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    afterPurge: async (d) => {
+      await sql`PRAGMA incremental_vacuum`.execute(d);
+    },
+    close: () => db.destroy(),
+  });
+}
