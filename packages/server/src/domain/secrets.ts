@@ -6,7 +6,7 @@ export function randomToken(bytes: number): string {
 }
 
 /** Ids are prefixed so a pasted value says what it is; 16 random bytes make them unguessable. */
-export function newId(prefix: 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key' | 'evt'): string {
+export function newId(prefix: 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key'): string {
   return `${prefix}_${randomToken(16)}`;
 }
 

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PasskeydError } from '../domain/errors.js';
 import type { HttpDeps } from './context.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
+import { registerValidators } from './plugins/validators.js';
 import { adminRoutes } from './routes/admin.js';
 import { frontendRoutes } from './routes/frontend.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,11 +34,12 @@ export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Prom
     // A hop count is supported at runtime (proxy-addr) though missing from Fastify's types.
     trustProxy: deps.config.trustProxy as boolean | string,
     return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
-  for (const s of [ErrorBody, CredentialResponse, Device, UserEvent, ListedUser, User, AppInfo, AdminApp, AdminApiKey]) app.addSchema(s);
+  const shared = [ErrorBody, CredentialResponse, Device, UserEvent, ListedUser, User, AppInfo, AdminApp, AdminApiKey];
+  for (const s of shared) app.addSchema(s);
+  registerValidators(app, shared);
 
   await app.register(swagger, {
     openapi: {

@@ -77,3 +77,6 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     },
   };
 }
+
+export { CeremonyClient, type AuthenticatorLike, type HttpResult, type Handshake } from './ceremony-client.js';
+export { ManualClock } from './manual-clock.js';
