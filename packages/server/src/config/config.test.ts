@@ -29,3 +29,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ PASSKEYD_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every setting', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { SETTINGS } = await import('./config.js');
+    const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const s of SETTINGS) expect(doc, s.env).toContain(`| \`${s.env}\` |`);
+  });
+});

@@ -53,6 +53,8 @@ export function listedUserToWire(u: User) {
     last_login_at: isoOrNull(u.lastLoginAt),
     login_count: u.loginCount,
     user_metadata: {},
+    // passkeyd extension: the WebAuthn user handle (base64url), for the WebAuthn signal APIs.
+    webauthn_user_id: u.webauthnUserId,
   };
 }
 

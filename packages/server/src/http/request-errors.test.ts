@@ -125,6 +125,12 @@ describe('CORS for the browser API', () => {
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('lets the browser read app_not_found for an unknown app id', async () => {
+    const r = await raw('/v1/apps/app_nope/authenticate/transactions/webauthn/start', { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: '{}' });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
   it('puts the CORS header on error responses too', async () => {
     const r = await client.frontend('/authenticate/transactions/webauthn/start', { transaction_id: 'txn_nope' });
     expect(r.status).toBe(404);

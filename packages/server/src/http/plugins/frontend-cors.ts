@@ -30,7 +30,10 @@ export function registerFrontendCors(scope: FastifyInstance, storage: Storage): 
     const origin = req.headers.origin;
     if (typeof origin !== 'string') return;
     const app = await loadRequestApp(req, storage);
-    if (app && app.origins.includes(origin)) {
+    // An unknown app has no origin list; echoing the origin lets the browser read the
+    // `app_not_found` error instead of a bare network failure, and reveals nothing (anyone can
+    // already tell the app does not exist).
+    if (!app || app.origins.includes(origin)) {
       reply.header('access-control-allow-origin', origin);
     }
   });

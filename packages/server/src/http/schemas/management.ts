@@ -61,6 +61,7 @@ const userFields = {
   last_login_at: NullableTimestamp,
   login_count: Type.Integer(),
   user_metadata: Type.Object({}, { additionalProperties: true }),
+  webauthn_user_id: Type.String({ description: 'passkeyd extension: the WebAuthn user handle, base64url.' }),
 };
 
 export const ListedUser = Type.Object(userFields, { $id: 'ListedUser', title: 'ListedUser' });

@@ -1,0 +1,111 @@
+/**
+ * Errors raised by this SDK in the browser itself (WebAuthn, network, misuse). Each has a
+ * stable `code`; the README lists them and the test in errors.test.ts keeps the list honest.
+ */
+export type ClientErrorCode =
+  /** NotAllowedError: the user dismissed the prompt, it timed out, or no passkey matched. */
+  | 'user_cancelled'
+  /** The ceremony was aborted: by the app, or because another ceremony started. */
+  | 'aborted'
+  /** InvalidStateError on create: this authenticator already holds a passkey for the user. Also a 409 from the server. */
+  | 'credential_already_registered'
+  /** The browser has no WebAuthn (no PublicKeyCredential). */
+  | 'webauthn_unsupported'
+  /** The page is not a secure context (https, or http://localhost). */
+  | 'insecure_context'
+  /** SecurityError: the RP ID is not valid for this page's origin. */
+  | 'webauthn_security_error'
+  /** Any other WebAuthn failure (NotSupportedError, UnknownError, a null credential, ...). */
+  | 'webauthn_failed'
+  /** fetch failed: offline, DNS, TLS, or a CORS rejection (the origin is not allowed by the server). */
+  | 'network_error'
+  /** The server answered 2xx with something that is not the expected JSON, or with unusable options. */
+  | 'invalid_server_response'
+  /** The server answered non-2xx without a JSON `{code}` body (a proxy error page, for example). */
+  | 'http_error'
+  /** A method was called with a missing or malformed argument. */
+  | 'invalid_argument'
+  /** `new PassageFlex(appId, { baseUrl })` was given an empty app ID or an unusable base URL. */
+  | 'invalid_config';
+
+/**
+ * Codes the passkeyd server sends that a browser can meet. Any other server code is passed
+ * through unchanged, so this list documents rather than limits.
+ */
+export type ServerErrorCode =
+  | 'invalid_request'
+  | 'malformed_response'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'rate_limited'
+  | 'internal_server_error'
+  | 'service_unavailable'
+  | 'app_not_found'
+  | 'transaction_not_found'
+  | 'transaction_expired'
+  | 'transaction_consumed'
+  | 'handshake_not_found'
+  | 'handshake_expired'
+  | 'handshake_consumed'
+  | 'credential_already_registered'
+  | 'origin_mismatch'
+  | 'rp_id_mismatch'
+  | 'challenge_mismatch'
+  | 'ceremony_type_mismatch'
+  | 'user_presence_required'
+  | 'user_verification_required'
+  | 'unsupported_algorithm'
+  | 'webauthn_registration_failed'
+  | 'credential_not_found'
+  | 'credential_not_allowed'
+  | 'user_handle_mismatch'
+  | 'invalid_signature'
+  | 'counter_regression'
+  | 'webauthn_login_failed';
+
+// `string & {}` keeps editor completion for the known codes while allowing any server code.
+export type PasskeydErrorCode = ClientErrorCode | ServerErrorCode | (string & {});
+
+export interface PasskeydErrorOptions {
+  /** HTTP status, present when the error came from the server. */
+  status?: number;
+  cause?: unknown;
+}
+
+/**
+ * The one error type every SDK method rejects with.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   nonce = await flex.passkey.register(transactionId);
+ * } catch (err) {
+ *   if (isPasskeydError(err, 'user_cancelled')) return; // the user closed the prompt
+ *   if (isPasskeydError(err, 'credential_already_registered')) showAlreadyHavePasskey();
+ *   else throw err;
+ * }
+ * ```
+ */
+export class PasskeydError extends Error {
+  override readonly name = 'PasskeydError';
+  readonly code: PasskeydErrorCode;
+  /** HTTP status for errors the server returned; undefined for errors raised in the browser. */
+  readonly status: number | undefined;
+
+  constructor(code: PasskeydErrorCode, message: string, options: PasskeydErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+  }
+}
+
+/**
+ * True when `err` is a PasskeydError (optionally with the given code). Duck-typed so it also
+ * works across two copies of the SDK (for example a bundle and a `<script>` tag).
+ */
+export function isPasskeydError(err: unknown, code?: PasskeydErrorCode): err is PasskeydError {
+  if (typeof err !== 'object' || err === null) return false;
+  const candidate = err as { name?: unknown; code?: unknown };
+  if (candidate.name !== 'PasskeydError' || typeof candidate.code !== 'string') return false;
+  return code === undefined || candidate.code === code;
+}

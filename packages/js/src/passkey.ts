@@ -1,0 +1,248 @@
+import { abortAutofill, beginCeremony } from './ceremony-abort.js';
+import {
+  canAuthenticateWithPasskey,
+  canRegisterPasskey,
+  canUseConditionalMediation,
+  hasWebAuthn,
+} from './capabilities.js';
+import { encodeBase64url } from './base64url.js';
+import { authenticationResponseJSON, registrationResponseJSON } from './credential-json.js';
+import { PasskeydError, isPasskeydError } from './errors.js';
+import { postJson } from './http.js';
+import { readHandshake, readNonce, toCreationOptions, toRequestOptions } from './options.js';
+import { signalUnknownCredential } from './signals.js';
+import { fromWebAuthnError } from './webauthn-errors.js';
+
+/** What kind of authenticator `register()` asks the browser for. */
+export type AuthenticatorAttachment = 'platform' | 'cross-platform' | 'any';
+
+export interface PasskeyCreationOptions {
+  /**
+   * `platform` (the default, as in passage-flex-js): the device's own passkey manager.
+   * `cross-platform`: a security key or another device. `any`: let the user choose.
+   */
+  authenticatorAttachment?: AuthenticatorAttachment;
+}
+
+export interface PasskeyAuthenticateOptions {
+  /** From the app's backend (`createAuthenticateTransaction`). Omit for a discoverable sign-in. */
+  transactionId?: string;
+  /**
+   * Offer passkeys in the autofill of an `<input autocomplete="username webauthn">` instead of
+   * a modal prompt. The promise stays pending until the user picks one. The transaction ID is
+   * ignored, as in passage-flex-js.
+   */
+  isConditionalMediation?: boolean;
+  /** Aborts the request (rejects with code `aborted`). See also {@link Passkey.abortAutofill}. */
+  signal?: AbortSignal;
+}
+
+/** Which passkey the last successful ceremony used: what the signal helpers need. */
+export interface UsedCredential {
+  /** The RP ID the passkey belongs to. */
+  rpId: string;
+  /** The credential ID, base64url (the `cred_id` of the device in the management API). */
+  credentialId: string;
+  /** The WebAuthn user handle, base64url; undefined when the authenticator returned none. */
+  userId: string | undefined;
+}
+
+/** `flex.passkey`: the passkey ceremonies and checks of one app. */
+export class Passkey {
+  readonly #appPath: string;
+  #lastCredential: UsedCredential | undefined;
+
+  /** @internal Use `new PassageFlex(appId, { baseUrl }).passkey`. */
+  constructor(apiRoot: string, appId: string) {
+    this.#appPath = `${apiRoot}/apps/${encodeURIComponent(appId)}`;
+  }
+
+  /**
+   * Creates a passkey for the user the transaction was made for.
+   *
+   * @param transactionId From the app's backend (`createRegisterTransaction`).
+   * @returns A one-time nonce; the app's backend exchanges it (`verifyNonce`) for the user's external ID.
+   * @example
+   * ```ts
+   * const nonce = await flex.passkey.register(transactionId, { authenticatorAttachment: 'platform' });
+   * await fetch('/passkeys/registered', { method: 'POST', body: JSON.stringify({ nonce }) });
+   * ```
+   */
+  async register(transactionId: string, options: PasskeyCreationOptions = {}): Promise<string> {
+    const ceremony = beginCeremony('modal');
+    try {
+      requireWebAuthn();
+      if (typeof transactionId !== 'string' || transactionId === '') {
+        throw new PasskeydError(
+          'invalid_argument',
+          'register() needs the transaction ID from your backend.',
+        );
+      }
+      const start = await postJson(
+        `${this.#appPath}/register/transactions/webauthn/start`,
+        {
+          transaction_id: transactionId,
+          authenticator_attachment: options.authenticatorAttachment ?? 'platform',
+        },
+        ceremony.signal,
+      );
+      const handshake = readHandshake(start);
+      const publicKey = toCreationOptions(handshake.publicKey);
+      let credential: Credential | null;
+      try {
+        credential = await navigator.credentials.create({ publicKey, signal: ceremony.signal });
+      } catch (err) {
+        throw fromWebAuthnError(err, 'create', ceremony.signal);
+      }
+      const created = asPublicKeyCredential(credential);
+      const finish = await postJson(`${this.#appPath}/register/transactions/webauthn/finish`, {
+        handshake_id: handshake.id,
+        handshake_response: registrationResponseJSON(created),
+        transaction_id: transactionId,
+      });
+      const nonce = readNonce(finish);
+      this.#lastCredential = {
+        rpId: publicKey.rp.id ?? defaultRpId(),
+        credentialId: created.id,
+        userId: encodeBase64url(publicKey.user.id as Uint8Array),
+      };
+      return nonce;
+    } finally {
+      ceremony.end();
+    }
+  }
+
+  /**
+   * Signs a user in with a passkey.
+   *
+   * - With `transactionId`: only that user's passkeys are offered.
+   * - Without: any passkey for this app (a discoverable sign-in); the nonce tells the backend who it was.
+   * - With `isConditionalMediation: true`: passkeys appear in the username field's autofill.
+   *
+   * Starting any ceremony first aborts a pending autofill request.
+   *
+   * @returns A one-time nonce for the app's backend to verify.
+   * @example
+   * ```ts
+   * // On page load: offer passkeys in autofill; ignore the abort when the user clicks a button instead.
+   * flex.passkey.authenticate({ isConditionalMediation: true })
+   *   .then(signIn)
+   *   .catch((err) => { if (!isPasskeydError(err, 'aborted')) showError(err); });
+   * ```
+   */
+  async authenticate(options: PasskeyAuthenticateOptions = {}): Promise<string> {
+    const conditional = options.isConditionalMediation === true;
+    const ceremony = beginCeremony(conditional ? 'autofill' : 'modal', options.signal);
+    try {
+      requireWebAuthn();
+      const transactionId = conditional ? undefined : options.transactionId || undefined;
+      const start = await postJson(
+        `${this.#appPath}/authenticate/transactions/webauthn/start`,
+        transactionId ? { transaction_id: transactionId } : {},
+        ceremony.signal,
+      );
+      const handshake = readHandshake(start);
+      const publicKey = toRequestOptions(handshake.publicKey);
+      let credential: Credential | null;
+      try {
+        credential = await navigator.credentials.get({
+          publicKey,
+          signal: ceremony.signal,
+          ...(conditional && { mediation: 'conditional' as CredentialMediationRequirement }),
+        });
+      } catch (err) {
+        throw fromWebAuthnError(err, 'get', ceremony.signal);
+      }
+      const assertion = asPublicKeyCredential(credential);
+      const rpId = publicKey.rpId ?? defaultRpId();
+      try {
+        const finish = await postJson(
+          `${this.#appPath}/authenticate/transactions/webauthn/finish`,
+          {
+            handshake_id: handshake.id,
+            handshake_response: authenticationResponseJSON(assertion),
+            ...(transactionId && { transaction_id: transactionId }),
+          },
+        );
+        const nonce = readNonce(finish);
+        const userHandle = encodeBase64url(
+          (assertion.response as AuthenticatorAssertionResponse).userHandle,
+        );
+        this.#lastCredential = {
+          rpId,
+          credentialId: assertion.id,
+          userId: userHandle || undefined,
+        };
+        return nonce;
+      } catch (err) {
+        if (isPasskeydError(err, 'credential_not_found')) {
+          // The browser still offers a passkey the server deleted or revoked; let it forget it.
+          await signalUnknownCredential({ rpId, credentialId: assertion.id });
+        }
+        throw err;
+      }
+    } finally {
+      ceremony.end();
+    }
+  }
+
+  /**
+   * The passkey the last successful `register()` or `authenticate()` on this instance used, to
+   * feed the signal helpers.
+   * @example
+   * ```ts
+   * const nonce = await flex.passkey.authenticate();
+   * const { devices } = await mySignIn(nonce); // your backend: verifyNonce + listDevices
+   * const used = flex.passkey.lastCredential;
+   * if (used?.userId) await signalAllAcceptedCredentials({ rpId: used.rpId, userId: used.userId, devices });
+   * ```
+   */
+  get lastCredential(): UsedCredential | undefined {
+    return this.#lastCredential;
+  }
+
+  /** Aborts a pending autofill request (its promise rejects with code `aborted`). Returns whether one was pending. */
+  abortAutofill(): boolean {
+    return abortAutofill();
+  }
+
+  /** Whether this browser can create a passkey. No network call; resolves a boolean. */
+  canRegisterPasskey(): Promise<boolean> {
+    return canRegisterPasskey();
+  }
+
+  /** Whether this browser can sign in with a passkey. No network call; resolves a boolean. */
+  canAuthenticateWithPasskey(): Promise<boolean> {
+    return canAuthenticateWithPasskey();
+  }
+
+  /** Whether this browser offers passkeys in form autofill. No network call; resolves a boolean. */
+  canUseConditionalMediation(): Promise<boolean> {
+    return canUseConditionalMediation();
+  }
+}
+
+function requireWebAuthn(): void {
+  if (hasWebAuthn()) return;
+  if (typeof window !== 'undefined' && window.isSecureContext === false) {
+    throw new PasskeydError(
+      'insecure_context',
+      'Passkeys need a secure context: serve the page over https (or from http://localhost).',
+    );
+  }
+  throw new PasskeydError(
+    'webauthn_unsupported',
+    'This browser does not support passkeys (WebAuthn).',
+  );
+}
+
+function defaultRpId(): string {
+  return typeof location === 'undefined' ? '' : location.hostname;
+}
+
+function asPublicKeyCredential(credential: Credential | null): PublicKeyCredential {
+  if (credential === null || credential.type !== 'public-key') {
+    throw new PasskeydError('webauthn_failed', 'The browser returned no passkey.');
+  }
+  return credential as PublicKeyCredential;
+}
