@@ -1,0 +1,193 @@
+import { PassageError, PassageFlex } from '@passkeyd/node';
+import { startTestServer } from '@passkeyd/server/testing';
+import { TestAuthenticator } from '@passkeyd/test-authenticator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authenticateInBrowser,
+  newExternalId,
+  ORIGIN,
+  registerInBrowser,
+  rejectionOf,
+  RP_ID,
+} from './flow.js';
+
+// Transactions and nonces against a real passkeyd, both SDK shapes.
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let passage: PassageFlex;
+
+beforeAll(async () => {
+  server = await startTestServer({ origins: [ORIGIN], rpId: RP_ID });
+  passage = new PassageFlex({
+    appId: server.appId,
+    apiKey: server.apiKey,
+    baseUrl: server.baseUrl,
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Registers a passkey for a new user and returns the user's external ID and authenticator. */
+async function userWithPasskey() {
+  const externalId = newExternalId();
+  const authenticator = new TestAuthenticator();
+  const transactionId = await passage.auth.createRegisterTransaction(
+    externalId,
+    `${externalId}@example.com`,
+  );
+  const nonce = await registerInBrowser(server, server.appId, authenticator, transactionId);
+  await expect(passage.auth.verifyNonce(nonce)).resolves.toBe(externalId);
+  return { externalId, authenticator };
+}
+
+describe('registration', () => {
+  it('registers a passkey with the guide-shaped calls and proves the user with verifyNonce', async () => {
+    const externalId = newExternalId();
+    const transactionId = await passage.createRegisterTransaction({
+      externalId,
+      passkeyDisplayName: 'jane@example.com',
+    });
+    expect(transactionId).toEqual(expect.any(String));
+
+    const nonce = await registerInBrowser(
+      server,
+      server.appId,
+      new TestAuthenticator(),
+      transactionId,
+    );
+    await expect(passage.verifyNonce(nonce)).resolves.toBe(externalId);
+  });
+
+  it('registers with the 1.x positional form', async () => {
+    const externalId = newExternalId();
+    const transactionId = await passage.auth.createRegisterTransaction(
+      externalId,
+      'jane@example.com',
+    );
+    const nonce = await registerInBrowser(
+      server,
+      server.appId,
+      new TestAuthenticator(),
+      transactionId,
+    );
+    await expect(passage.auth.verifyNonce(nonce)).resolves.toBe(externalId);
+  });
+
+  it('registers with the object form of the demo app on the namespace', async () => {
+    const externalId = newExternalId();
+    const transactionId = await passage.auth.createRegisterTransaction({
+      externalId,
+      passkeyDisplayName: 'jane@example.com',
+    });
+    const nonce = await registerInBrowser(
+      server,
+      server.appId,
+      new TestAuthenticator(),
+      transactionId,
+    );
+    await expect(passage.auth.verifyNonce(nonce)).resolves.toBe(externalId);
+  });
+
+  it('returns a distinct transaction per call', async () => {
+    const externalId = newExternalId();
+    const first = await passage.createRegisterTransaction({ externalId, passkeyDisplayName: 'a' });
+    const second = await passage.createRegisterTransaction({ externalId, passkeyDisplayName: 'a' });
+    expect(first).not.toBe(second);
+  });
+
+  it('passes a server-side 400 through as invalid_request (external ID over 255 characters)', async () => {
+    const err = await rejectionOf(
+      passage.auth.createRegisterTransaction('x'.repeat(256), 'jane@example.com'),
+    );
+    expect(err).toBeInstanceOf(PassageError);
+    expect(err).toMatchObject({ statusCode: 400, errorCode: 'invalid_request' });
+  });
+});
+
+describe('authentication', () => {
+  it('signs a registered user in with the guide-shaped calls', async () => {
+    const { externalId, authenticator } = await userWithPasskey();
+    const transactionId = await passage.createAuthenticateTransaction({ externalId });
+    const nonce = await authenticateInBrowser(server, server.appId, authenticator, transactionId);
+    await expect(passage.verifyNonce(nonce)).resolves.toBe(externalId);
+  });
+
+  it('signs a registered user in with the 1.x positional form', async () => {
+    const { externalId, authenticator } = await userWithPasskey();
+    const transactionId = await passage.auth.createAuthenticateTransaction(externalId);
+    const nonce = await authenticateInBrowser(server, server.appId, authenticator, transactionId);
+    await expect(passage.auth.verifyNonce(nonce)).resolves.toBe(externalId);
+  });
+
+  it('accepts the object form on the namespace', async () => {
+    const { externalId } = await userWithPasskey();
+    await expect(passage.auth.createAuthenticateTransaction({ externalId })).resolves.toEqual(
+      expect.any(String),
+    );
+  });
+
+  it('rejects an unknown user with 404 user_not_found', async () => {
+    const err = await rejectionOf(
+      passage.auth.createAuthenticateTransaction(newExternalId('nobody')),
+    );
+    expect(err).toBeInstanceOf(PassageError);
+    expect(err).toMatchObject({ statusCode: 404, errorCode: 'user_not_found' });
+  });
+
+  it('rejects a user who never finished registering with 409 user_has_no_passkeys', async () => {
+    const externalId = newExternalId();
+    await passage.createRegisterTransaction({ externalId, passkeyDisplayName: 'no passkey yet' });
+    const err = await rejectionOf(passage.createAuthenticateTransaction({ externalId }));
+    expect(err).toBeInstanceOf(PassageError);
+    expect(err).toMatchObject({ statusCode: 409, errorCode: 'user_has_no_passkeys' });
+  });
+});
+
+describe('nonces', () => {
+  it('accepts a nonce once: the second verifyNonce is 401 invalid_nonce', async () => {
+    const externalId = newExternalId();
+    const transactionId = await passage.auth.createRegisterTransaction(externalId, 'jane');
+    const nonce = await registerInBrowser(
+      server,
+      server.appId,
+      new TestAuthenticator(),
+      transactionId,
+    );
+    await expect(passage.auth.verifyNonce(nonce)).resolves.toBe(externalId);
+
+    const err = await rejectionOf(passage.auth.verifyNonce(nonce));
+    expect(err).toBeInstanceOf(PassageError);
+    expect(err).toMatchObject({ statusCode: 401, errorCode: 'invalid_nonce' });
+  });
+
+  it('rejects a made-up nonce with 401 invalid_nonce, through both shapes', async () => {
+    for (const verify of [
+      passage.verifyNonce.bind(passage),
+      passage.auth.verifyNonce.bind(passage.auth),
+    ]) {
+      const err = await rejectionOf(verify('nce_made_up'));
+      expect(err).toMatchObject({ statusCode: 401, errorCode: 'invalid_nonce' });
+    }
+  });
+
+  it('rejects a nonce issued to another app', async () => {
+    const other = await server.createApp({ name: 'Other', rpId: RP_ID, origins: [ORIGIN] });
+    const otherPassage = new PassageFlex({
+      appId: other.appId,
+      apiKey: other.apiKey,
+      baseUrl: server.baseUrl,
+    });
+    const transactionId = await otherPassage.auth.createRegisterTransaction(newExternalId(), 'x');
+    const nonce = await registerInBrowser(
+      server,
+      other.appId,
+      new TestAuthenticator(),
+      transactionId,
+    );
+
+    const err = await rejectionOf(passage.auth.verifyNonce(nonce));
+    expect(err).toMatchObject({ statusCode: 401, errorCode: 'invalid_nonce' });
+  });
+});
