@@ -6,35 +6,84 @@ import type { Database } from './kysely/schema.js';
 
 export interface PostgresOptions {
   connectionString: string;
+  /** Connections this node may hold (PASSKEYD_PG_POOL_SIZE). */
   poolSize: number;
+  /** Server-side limit per statement (PASSKEYD_PG_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs: number;
   migrate?: boolean;
 }
 
+/** How long past the statement timeout we wait before calling a connection dead. */
+const SILENCE_MARGIN_MS = 1000;
+const CONNECT_TIMEOUT_MS = 5000;
+
 /**
- * Shared storage for several passkeyd nodes. int8 (epoch-ms times) is parsed as a JS number:
- * our values stay far below 2^53.
+ * Shared storage for several passkeyd nodes. The single-use and counter guarantees come from
+ * KyselyStorage's one-statement UPDATEs, which PostgreSQL's row locks make exact at the default
+ * READ COMMITTED isolation: a second UPDATE waits for the first and re-checks its WHERE clause.
  */
 export async function openPostgresStorage(opts: PostgresOptions): Promise<KyselyStorage> {
+  // int8 holds epoch-ms times and counts; our values stay far below 2^53. Set per pool, so
+  // other users of `pg` in the process keep the library's defaults.
   const types = {
     getTypeParser: (oid: number, format?: string) =>
-      oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+      oid === pg.types.builtins.INT8
+        ? (v: string) => Number(v)
+        : pg.types.getTypeParser(oid, format as 'text'),
   };
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.poolSize,
     statement_timeout: opts.statementTimeoutMs,
-    connectionTimeoutMillis: 5000,
+    // The server cancels a slow statement itself; a reply that has not come even after that
+    // means the network path is gone. Failing the query bounds every request and /readyz.
+    query_timeout: opts.statementTimeoutMs + SILENCE_MARGIN_MS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
     types,
   });
   // An idle client losing its connection (database restart) must not crash the process;
-  // the pool replaces it and /readyz reports the outage.
+  // the pool drops it and /readyz reports the outage.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    // pg removes the pool's listener while a client is lent out, so a connection reset during a
+    // query would be an unhandled 'error' event and kill the process. The query itself still
+    // fails with the error; the pool then discards the broken client.
+    client.on('error', () => {});
+    endOnReadTimeout(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+  if (opts.migrate !== false) {
+    try {
+      await migrateToLatest(db as Kysely<unknown>);
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+  }
   return new KyselyStorage(db, {
     engine: 'postgres',
     isUniqueViolation: (err) => (err as { code?: string })?.code === '23505',
     close: () => db.destroy(),
   });
+}
+
+/**
+ * A query that outlived query_timeout ran on a connection that has gone silent. pg leaves such a
+ * client usable in the pool, where it would fail every later request until TCP gives up minutes
+ * later, so we end it and the pool replaces it.
+ */
+function endOnReadTimeout(client: pg.PoolClient): void {
+  type AnyQuery = (...args: unknown[]) => unknown;
+  const query = client.query.bind(client) as AnyQuery;
+  (client as unknown as { query: AnyQuery }).query = (...args) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if (err instanceof Error && err.message === 'Query read timeout')
+          client.end().catch(() => {});
+      });
+    }
+    return result;
+  };
 }

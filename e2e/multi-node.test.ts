@@ -1,0 +1,408 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { TestAuthenticator } from '@passkeyd/test-authenticator';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  createScratchDatabase,
+  describeWithPostgres,
+  probePostgres,
+  type ScratchDatabase,
+} from '../packages/server/src/storage/scratch-postgres.js';
+import { managementApi, type ManagementApi } from './support/passkeyd-backend.js';
+
+/**
+ * Several passkeyd nodes behind one load balancer: two real `passkeyd serve` processes share one
+ * PostgreSQL database, and every step of a ceremony may land on either. State lives only in the
+ * database, so a challenge, transaction or nonce is single-use across nodes, and a revoked
+ * passkey stops working everywhere at once.
+ */
+
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+const serverPkg = join(repoRoot, 'packages/server');
+const cli = join(serverPkg, 'bin/passkeyd.mjs');
+const ORIGIN = 'http://localhost:3000';
+const RP_ID = 'localhost';
+const run = promisify(execFile);
+
+/** `passkeyd serve` runs the compiled CLI; rebuild it when the sources are newer. */
+function buildServerIfStale(): void {
+  const built = join(serverPkg, 'dist/cli/main.js');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) return Math.max(max, newest(p));
+      return /\.(test|contract)\.ts$/.test(e.name) ? max : Math.max(max, statSync(p).mtimeMs);
+    }, 0);
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(serverPkg, 'src'))) return;
+  execFileSync('npm', ['run', 'build', '--silent', '-w', '@passkeyd/server'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+}
+
+interface Node {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+/** Starts `passkeyd serve` on a free port and resolves once it says where it listens. */
+function startNode(name: string, env: NodeJS.ProcessEnv): Promise<Node> {
+  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node ${name} did not start:\n${output}`));
+    }, 30_000);
+    child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}:\n${output}`)));
+    child.stderr!.on('data', () => {
+      const m = /passkeyd listening on (http:\/\/\S+)/.exec(output);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({ name, url: m[1]!, process: child, output: () => output });
+    });
+  });
+}
+
+/** SIGTERM drains and exits; a node that hangs on shutdown is killed so the suite can clean up. */
+async function stopNode(node: Node): Promise<void> {
+  if (node.process.exitCode !== null || node.process.signalCode !== null) return;
+  const exited = new Promise((r) => node.process.once('exit', r));
+  node.process.kill('SIGTERM');
+  const timer = setTimeout(() => node.process.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface WireBody {
+  code?: string;
+  nonce?: string;
+  handshake?: { id: string; challenge: { publicKey: never } };
+}
+
+/** The browser's side of the auth API, as passage-flex-js sends it (passage-wire.md §2.2). */
+async function frontend(
+  node: Node,
+  appId: string,
+  path: string,
+  body: object,
+): Promise<{ status: number; body: WireBody }> {
+  const r = await fetch(`${node.url}/v1/apps/${appId}/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, body: (await r.json()) as WireBody };
+}
+
+async function expectOk(node: Node, appId: string, path: string, body: object): Promise<WireBody> {
+  const r = await frontend(node, appId, path, body);
+  if (r.status !== 200)
+    throw new Error(`node ${node.name}: POST ${path} -> ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** F1 or F3 on `node`: the handshake id and the options for the authenticator. */
+async function start(
+  node: Node,
+  appId: string,
+  ceremony: 'register' | 'authenticate',
+  body: object,
+) {
+  const { handshake } = await expectOk(
+    node,
+    appId,
+    `${ceremony}/transactions/webauthn/start`,
+    body,
+  );
+  return { handshakeId: handshake!.id, publicKey: handshake!.challenge.publicKey };
+}
+
+/** F2 or F4 on `node`: the nonce. */
+async function finish(
+  node: Node,
+  appId: string,
+  ceremony: 'register' | 'authenticate',
+  body: object,
+): Promise<string> {
+  return (await expectOk(node, appId, `${ceremony}/transactions/webauthn/finish`, body)).nonce!;
+}
+
+describeWithPostgres(
+  await probePostgres(process.env),
+  process.env,
+  'several passkeyd nodes sharing PostgreSQL',
+  (adminUrl) => {
+    let db: ScratchDatabase;
+    let env: NodeJS.ProcessEnv;
+    const nodes: Node[] = [];
+    let a: Node;
+    let b: Node;
+    let appId: string;
+    let viaA: ManagementApi;
+    let viaB: ManagementApi;
+
+    beforeAll(async () => {
+      buildServerIfStale();
+      db = await createScratchDatabase(adminUrl, 'multinode');
+      env = {
+        PATH: process.env.PATH,
+        DATABASE_URL: db.url,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        PASSKEYD_PG_POOL_SIZE: '5',
+        // Both nodes purge every second, so purging runs concurrently throughout the suite.
+        PASSKEYD_PURGE_INTERVAL_SECONDS: '1',
+      };
+      // Both start at once on an empty database: the migration lock makes one of them migrate.
+      const started = await Promise.allSettled([startNode('A', env), startNode('B', env)]);
+      for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      [a, b] = nodes as [Node, Node];
+      const { stdout } = await run(
+        process.execPath,
+        [
+          cli,
+          'app',
+          'create',
+          '--name',
+          'Multi-node',
+          '--rp-id',
+          RP_ID,
+          '--origin',
+          ORIGIN,
+          '--json',
+        ],
+        { env },
+      );
+      const created = JSON.parse(stdout) as { app_id: string; api_key: string };
+      appId = created.app_id;
+      viaA = managementApi({ baseUrl: a.url, appId, apiKey: created.api_key });
+      viaB = managementApi({ baseUrl: b.url, appId, apiKey: created.api_key });
+    }, 120_000);
+
+    afterAll(async () => {
+      try {
+        await Promise.all(nodes.map(stopNode));
+      } finally {
+        await db?.drop();
+      }
+    });
+
+    /** Registers a passkey for a new user, every step on `node`; returns the user and device. */
+    async function registered(node: Node, api: ManagementApi) {
+      const externalId = `user-${crypto.randomUUID()}`;
+      const device = new TestAuthenticator();
+      const transactionId = await api.createRegisterTransaction(externalId);
+      const hs = await start(node, appId, 'register', {
+        transaction_id: transactionId,
+        authenticator_attachment: 'platform',
+      });
+      const response = device.createCredential(hs.publicKey, { origin: ORIGIN });
+      const nonce = await finish(node, appId, 'register', {
+        handshake_id: hs.handshakeId,
+        handshake_response: response,
+        transaction_id: transactionId,
+      });
+      return { externalId, device, nonce };
+    }
+
+    it('runs two ready nodes on one database', async () => {
+      for (const node of [a, b]) {
+        const r = await fetch(`${node.url}/readyz`);
+        expect(await r.json()).toEqual({ status: 'ready', storage: 'postgres' });
+      }
+      expect(a.url).not.toBe(b.url);
+    });
+
+    it('registers through node A, signs in through node B, and verifies the nonce through node A', async () => {
+      const { externalId, device, nonce: registrationNonce } = await registered(a, viaA);
+      await expect(viaA.verifyNonce(registrationNonce)).resolves.toBe(externalId);
+
+      const transactionId = await viaB.createAuthenticateTransaction(externalId);
+      const hs = await start(b, appId, 'authenticate', { transaction_id: transactionId });
+      const assertion = device.getAssertion(hs.publicKey, { origin: ORIGIN });
+      const nonce = await finish(b, appId, 'authenticate', {
+        handshake_id: hs.handshakeId,
+        handshake_response: assertion,
+        transaction_id: transactionId,
+      });
+
+      await expect(viaA.verifyNonce(nonce)).resolves.toBe(externalId);
+      // Used up on A means used up on B.
+      await expect(viaB.verifyNonce(nonce)).rejects.toMatchObject({
+        status: 401,
+        body: expect.stringContaining('invalid_nonce'),
+      });
+    });
+
+    it('finishes every ceremony step on the other node than the step before', async () => {
+      const externalId = `user-${crypto.randomUUID()}`;
+      const device = new TestAuthenticator();
+      const regTx = await viaA.createRegisterTransaction(externalId);
+      const regStart = await start(b, appId, 'register', {
+        transaction_id: regTx,
+        authenticator_attachment: 'platform',
+      });
+      const regNonce = await finish(a, appId, 'register', {
+        handshake_id: regStart.handshakeId,
+        handshake_response: device.createCredential(regStart.publicKey, { origin: ORIGIN }),
+        transaction_id: regTx,
+      });
+      await expect(viaB.verifyNonce(regNonce)).resolves.toBe(externalId);
+
+      const authTx = await viaA.createAuthenticateTransaction(externalId);
+      const authStart = await start(b, appId, 'authenticate', { transaction_id: authTx });
+      const authNonce = await finish(a, appId, 'authenticate', {
+        handshake_id: authStart.handshakeId,
+        handshake_response: device.getAssertion(authStart.publicKey, { origin: ORIGIN }),
+        transaction_id: authTx,
+      });
+      await expect(viaB.verifyNonce(authNonce)).resolves.toBe(externalId);
+    });
+
+    it('verifies one nonce exactly once when 50 verifications race over both nodes', async () => {
+      const { externalId, nonce } = await registered(b, viaB);
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => (i % 2 ? viaA : viaB).verifyNonce(nonce)),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toEqual([{ status: 'fulfilled', value: externalId }]);
+      for (const r of results) {
+        if (r.status === 'rejected')
+          expect(r.reason).toMatchObject({
+            status: 401,
+            body: expect.stringContaining('invalid_nonce'),
+          });
+      }
+    });
+
+    it('accepts one signed assertion once when it is sent to both nodes at the same time', async () => {
+      const { externalId, device } = await registered(a, viaA);
+      const hs = await start(a, appId, 'authenticate', {});
+      const body = {
+        handshake_id: hs.handshakeId,
+        handshake_response: device.getAssertion(hs.publicKey, { origin: ORIGIN }),
+      };
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          frontend(i % 2 ? a : b, appId, 'authenticate/transactions/webauthn/finish', body),
+        ),
+      );
+      const won = results.filter((r) => r.status === 200);
+      expect(won).toHaveLength(1);
+      expect(
+        results.filter((r) => r.status === 410 && r.body.code === 'handshake_consumed'),
+      ).toHaveLength(9);
+      await expect(viaB.verifyNonce(won[0]!.body.nonce!)).resolves.toBe(externalId);
+    });
+
+    it('registers one passkey when one register transaction is finished on both nodes at once', async () => {
+      const externalId = `user-${crypto.randomUUID()}`;
+      const transactionId = await viaA.createRegisterTransaction(externalId);
+      // Two browser tabs, each talking to another node, with a device each.
+      const finishes = await Promise.all(
+        [a, b].map(async (node) => {
+          const hs = await start(node, appId, 'register', {
+            transaction_id: transactionId,
+            authenticator_attachment: 'platform',
+          });
+          return {
+            node,
+            body: {
+              handshake_id: hs.handshakeId,
+              handshake_response: new TestAuthenticator().createCredential(hs.publicKey, {
+                origin: ORIGIN,
+              }),
+              transaction_id: transactionId,
+            },
+          };
+        }),
+      );
+      const results = await Promise.all(
+        finishes.map((f) =>
+          frontend(f.node, appId, 'register/transactions/webauthn/finish', f.body),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([200, 410]);
+      expect(results.find((r) => r.status === 410)?.body.code).toBe('transaction_consumed');
+      expect(await viaB.listDevices(externalId)).toHaveLength(1);
+    });
+
+    it('stops a passkey revoked on node A from signing in on node B at once', async () => {
+      const { externalId, device } = await registered(b, viaB);
+      // The sign-in is under way on B when the passkey is revoked on A.
+      const hs = await start(b, appId, 'authenticate', {});
+      const assertion = device.getAssertion(hs.publicKey, { origin: ORIGIN });
+      const [devAtA] = await viaA.listDevices(externalId);
+      await viaA.revokeDevice(externalId, devAtA!.id);
+
+      const refused = await frontend(b, appId, 'authenticate/transactions/webauthn/finish', {
+        handshake_id: hs.handshakeId,
+        handshake_response: assertion,
+      });
+      expect(refused).toMatchObject({ status: 401, body: { code: 'credential_not_found' } });
+      expect(await viaB.listDevices(externalId)).toEqual([]);
+      await expect(viaB.createAuthenticateTransaction(externalId)).rejects.toMatchObject({
+        status: 409,
+        body: expect.stringContaining('user_has_no_passkeys'),
+      });
+    });
+
+    it('purges expired rows while both nodes purge at once', async () => {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          cli,
+          'app',
+          'create',
+          '--name',
+          'Short-lived',
+          '--rp-id',
+          RP_ID,
+          '--origin',
+          ORIGIN,
+          '--transaction-ttl',
+          '10',
+          '--json',
+        ],
+        { env },
+      );
+      const shortApp = JSON.parse(stdout) as { app_id: string; api_key: string };
+      const api = managementApi({
+        baseUrl: a.url,
+        appId: shortApp.app_id,
+        apiKey: shortApp.api_key,
+      });
+      const transactionId = await api.createRegisterTransaction(`user-${crypto.randomUUID()}`);
+      const startOn = (node: Node) =>
+        frontend(node, shortApp.app_id, 'register/transactions/webauthn/start', {
+          transaction_id: transactionId,
+          authenticator_attachment: 'platform',
+        });
+
+      await new Promise((r) => setTimeout(r, 10_500));
+      // Expired but still stored answers 410; once a node has purged it, 404.
+      let answer = await startOn(b);
+      for (let i = 0; i < 20 && answer.status === 410; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        answer = await startOn(i % 2 ? a : b);
+      }
+      expect(answer).toMatchObject({ status: 404, body: { code: 'transaction_not_found' } });
+      for (const node of [a, b]) expect(node.output()).not.toMatch(/purge failed/);
+    }, 30_000);
+
+    it('logs no server errors on either node', () => {
+      for (const node of [a, b]) expect(node.output()).not.toMatch(/"level":(50|60)/);
+    });
+  },
+);
