@@ -38,15 +38,23 @@ export async function createRegisterTransaction(
     lastLoginAt: null,
     loginCount: 0,
   });
+  return saveTransaction(app, { kind: 'register', user, passkeyDisplayName: displayName, now }, deps);
+}
+
+async function saveTransaction(
+  app: App,
+  t: { kind: CeremonyKind; user: User; passkeyDisplayName: string | null; now: number },
+  deps: DomainDeps,
+): Promise<Transaction> {
   const tx: Transaction = {
     id: newId('txn'),
     appId: app.id,
-    kind: 'register',
-    userId: user.id,
-    externalId,
-    passkeyDisplayName: displayName,
-    createdAt: now,
-    expiresAt: now + ttlMs(app, deps),
+    kind: t.kind,
+    userId: t.user.id,
+    externalId: t.user.externalId,
+    passkeyDisplayName: t.passkeyDisplayName,
+    createdAt: t.now,
+    expiresAt: t.now + ttlMs(app, deps),
     consumedAt: null,
   };
   await deps.storage.transactions.create(tx);
@@ -64,20 +72,7 @@ export async function createAuthenticateTransaction(
   if (!user) throw new PasskeydError('user_not_found');
   const creds = await deps.storage.credentials.listByUser(app.id, user.id);
   if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
-  const now = deps.clock.now();
-  const tx: Transaction = {
-    id: newId('txn'),
-    appId: app.id,
-    kind: 'authenticate',
-    userId: user.id,
-    externalId,
-    passkeyDisplayName: null,
-    createdAt: now,
-    expiresAt: now + ttlMs(app, deps),
-    consumedAt: null,
-  };
-  await deps.storage.transactions.create(tx);
-  return tx;
+  return saveTransaction(app, { kind: 'authenticate', user, passkeyDisplayName: null, now: deps.clock.now() }, deps);
 }
 
 const TX_ERRORS = {
