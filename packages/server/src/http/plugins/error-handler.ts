@@ -35,7 +35,9 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toWireError(err);
-    if (status >= 500) req.log.error({ err }, 'unhandled error');
+    // A coded 5xx (database unreachable, console not built) is an expected state, not a bug.
+    if (status >= 500 && !isPasskeydError(err)) req.log.error({ err }, 'unhandled error');
+    else if (status >= 500) req.log.warn({ code: (err as PasskeydError).code }, err instanceof Error ? err.message : 'unavailable');
     else if (isPasskeydError(err) && err.cause) req.log.info({ code: err.code, cause: String(err.cause) }, 'request refused');
     reply.status(status).type('application/json').send(body);
   });
