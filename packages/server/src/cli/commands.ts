@@ -11,6 +11,7 @@ import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
 import { migrateToLatest } from '../storage/kysely/migrations/index.js';
 import { openStorage } from '../storage/open-storage.js';
 import { makeOut, table } from './output.js';
+import { PORTABILITY_HELPS, PORTABILITY_OPTIONS, runExport, runImport } from './import-export.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -31,6 +32,7 @@ Commands:
   migrate                       Apply database migrations and exit
   app create|list|show|update   Manage apps
   key create|list|revoke        Manage an app's API keys
+  import | export               Move users and passkeys in and out of an app (docs/migration.md)
 
 Every command takes --help and --json (machine-readable output).
 Configuration comes from the environment (see: passkeyd serve --help).`;
@@ -69,6 +71,7 @@ const HELPS: Record<string, string> = {
   'key create': 'Usage: passkeyd key create --app APP_ID [--name NAME] [--json]\n\nCreates an API key. The secret is printed once and never stored.',
   'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
+  ...PORTABILITY_HELPS,
 };
 
 function appSettings(v: Record<string, unknown>): AppSettingsInput {
@@ -114,7 +117,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
   if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);
   const { values: v, positionals } = parseArgs({
     args,
-    options: { ...APP_OPTIONS, app: { type: 'string' } },
+    options: { ...APP_OPTIONS, ...PORTABILITY_OPTIONS, app: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
@@ -128,6 +131,11 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
   switch (name) {
     case 'serve':
       return serve(ctx);
+    case 'import':
+    case 'export': {
+      const pctx = { stdout: ctx.stdout, stderr: ctx.stderr, out, withStorage: <T>(fn: (s: KyselyStorage) => Promise<T>) => withStorage(ctx, fn), progress: !v.json && Boolean(process.stderr.isTTY) };
+      return (name === 'import' ? runImport : runExport)(v, positionals, pctx, (m) => new UsageError(m));
+    }
     case 'migrate':
       return withStorage(ctx, async (s) => {
         const applied = await migrateToLatest(s.db as never);

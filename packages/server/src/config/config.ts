@@ -23,6 +23,8 @@ export interface Config {
   pgPoolSize: number;
   pgStatementTimeoutMs: number;
   metricsToken: string | null;
+  /** Minutes of inactivity after which an admin console session ends. */
+  consoleIdleMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,7 @@ export const SETTINGS = [
   setting({ env: 'PASSKEYD_PG_POOL_SIZE', key: 'pgPoolSize', default: 10, doc: 'PostgreSQL connections per node.', parse: int(1, 1000) }),
   setting({ env: 'PASSKEYD_PG_STATEMENT_TIMEOUT_MS', key: 'pgStatementTimeoutMs', default: 5000, doc: 'PostgreSQL statement timeout.', parse: int(100, 600_000) }),
   setting({ env: 'PASSKEYD_METRICS_TOKEN', key: 'metricsToken', default: null, doc: 'Bearer token for /metrics (>= 32 chars). Unset: /metrics is off.', parse: secret('PASSKEYD_METRICS_TOKEN') }),
+  setting({ env: 'PASSKEYD_CONSOLE_IDLE_MINUTES', key: 'consoleIdleMinutes', default: 30, doc: 'Admin console sessions end after this many minutes without a request.', parse: int(1, 1440) }),
 ] as const;
 
 /**

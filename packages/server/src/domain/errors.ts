@@ -16,16 +16,29 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, message: 'Too many requests; retry later.' },
   internal_server_error: { status: 500, message: 'Internal server error.' },
   service_unavailable: { status: 503, message: 'The service is not ready.' },
+  console_not_built: {
+    status: 503,
+    message: 'The admin console is not built: run `npm run build` (it builds packages/console).',
+  },
 
   // Tenancy and credentials of callers
   app_not_found: { status: 404, message: 'App not found.' },
   invalid_access_token: { status: 401, message: 'Invalid access token.' },
   invalid_admin_token: { status: 401, message: 'Invalid admin token.' },
+  invalid_metrics_token: { status: 401, message: 'Invalid metrics token.' },
   admin_api_disabled: {
     status: 403,
     message: 'The admin API is disabled: set PASSKEYD_ADMIN_TOKEN to enable it.',
   },
   api_key_not_found: { status: 404, message: 'API key not found.' },
+  console_session_expired: {
+    status: 401,
+    message: 'The console session has expired or was signed out; sign in again.',
+  },
+  cross_origin_request: {
+    status: 403,
+    message: "Cross-origin request refused: console requests must come from this server's own origin.",
+  },
 
   // Transactions, handshakes (challenges) and nonces
   transaction_not_found: { status: 404, message: 'Transaction not found.' },
@@ -43,6 +56,16 @@ export const ERROR_CODES = {
   credential_already_registered: {
     status: 409,
     message: 'This passkey is already registered.',
+  },
+
+  // Passkey import (docs/migration.md): codes of refused records in an import report
+  invalid_public_key: {
+    status: 400,
+    message: 'The public key does not parse, or does not match its algorithm.',
+  },
+  user_handle_conflict: {
+    status: 409,
+    message: 'Another WebAuthn user handle is already bound to this user, or this handle to another user.',
   },
 
   // WebAuthn verification

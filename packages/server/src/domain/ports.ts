@@ -3,6 +3,7 @@ import type {
   App,
   CeremonyKind,
   Credential,
+  EventType,
   Handshake,
   Nonce,
   Transaction,
@@ -25,6 +26,60 @@ export interface UserListQuery {
   identifier?: string;
   limit: number;
   page: number;
+}
+
+/** The admin console's user search: a case-insensitive substring of the external id. */
+export interface UserSearchQuery {
+  /** Empty or absent: every user of the app. */
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface UserSummary {
+  user: User;
+  passkeyCount: number;
+}
+
+export interface EventListQuery {
+  /** Any of these types; absent or empty: all types. */
+  types?: EventType[];
+  userId?: string;
+  /** Inclusive, epoch ms. */
+  from?: number;
+  /** Exclusive, epoch ms. */
+  to?: number;
+  limit: number;
+  offset: number;
+}
+
+/** An event as the console lists it: with the external id of its user, while that user exists. */
+export interface ListedEvent extends UserEvent {
+  externalId: string | null;
+}
+
+/** Counts per type in `buckets` consecutive windows of `bucketMs`, the first starting at `from`. */
+export interface EventCountQuery {
+  types: EventType[];
+  from: number;
+  bucketMs: number;
+  buckets: number;
+}
+
+/** Only buckets with events are returned; `bucketStart` is the window's first epoch ms. */
+export interface EventCount {
+  bucketStart: number;
+  type: EventType;
+  count: number;
+}
+
+/** An admin console sign-in. The session id itself is never stored, only its SHA-256. */
+export interface ConsoleSession {
+  idHash: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Idle deadline: pushed forward by every authenticated request. */
+  expiresAt: number;
 }
 
 /**
@@ -105,6 +160,43 @@ export interface Storage {
     listByUser(appId: string, userId: string, limit: number): Promise<UserEvent[]>;
   };
 
+  /** Read models for the admin console: search, filtered lists and counts. Scoped by app. */
+  adminQueries: {
+    searchUsers(appId: string, q: UserSearchQuery): Promise<{ users: UserSummary[]; total: number }>;
+    /** Newest first. */
+    listEvents(appId: string, q: EventListQuery): Promise<{ events: ListedEvent[]; total: number }>;
+    countEvents(appId: string, q: EventCountQuery): Promise<EventCount[]>;
+  };
+
+  /** Admin console sessions (operators, not app users: not scoped by app). */
+  consoleSessions: {
+    create(s: ConsoleSession): Promise<void>;
+    /**
+     * Checks and extends a session in one statement: a live session (expiresAt > now) gets
+     * lastSeenAt = now and the new `expiresAt`. Returns false when it is missing or expired.
+     */
+    touch(idHash: string, now: number, expiresAt: number): Promise<boolean>;
+    delete(idHash: string): Promise<boolean>;
+    purgeExpired(now: number): Promise<number>;
+  };
+
+  /** Bulk reads and writes for passkey import and export (domain/portability). Scoped by app. */
+  portability: {
+    findUsersByExternalIds(appId: string, externalIds: string[]): Promise<User[]>;
+    findUsersByWebauthnUserIds(appId: string, handles: string[]): Promise<User[]>;
+    findCredentialsByCredentialIds(appId: string, credentialIds: string[]): Promise<Credential[]>;
+    /**
+     * Inserts users, then credentials, in multi-row statements inside one database transaction:
+     * all or nothing. A unique violation (a credential id or user taken meanwhile) throws
+     * credential_already_registered and writes nothing.
+     */
+    insertMany(users: User[], credentials: Credential[]): Promise<void>;
+    /** Users in id order after `afterId` (null: from the start): keyset pages for streaming. */
+    listUsersAfter(appId: string, afterId: string | null, limit: number): Promise<User[]>;
+    /** Credentials of these users, oldest first (ties by credential id, so exports are stable). */
+    listCredentialsOfUsers(appId: string, userIds: string[]): Promise<Credential[]>;
+  };
+
   /**
    * Runs `fn` in one database transaction: all of its writes commit together or none do.
    * `fn` receives a Storage bound to that transaction.
@@ -116,5 +208,7 @@ export interface Storage {
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
+  /** Connection pool use, for metrics; undefined where the engine has no pool (SQLite). */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }

@@ -62,8 +62,16 @@ export async function revokeDevice(
   deps.keyCache.delete(`${app.id}:${cred.credentialId}`);
 }
 
-export async function deleteUser(app: App, userId: string, deps: DomainDeps): Promise<void> {
-  const creds = await deps.storage.credentials.listByUser(app.id, userId);
-  if (!(await deps.storage.users.delete(app.id, userId))) throw new PasskeydError('user_not_found');
+/**
+ * Deletes the user with their passkeys and pending transactions (by cascade). The `user_delete`
+ * event is written in the same database transaction and keeps the id for the audit trail.
+ */
+export async function deleteUser(app: App, p: { userId: string; meta?: RequestMeta }, deps: DomainDeps): Promise<void> {
+  const creds = await deps.storage.credentials.listByUser(app.id, p.userId);
+  const now = deps.clock.now();
+  await deps.storage.transaction(async (tx) => {
+    if (!(await tx.users.delete(app.id, p.userId))) throw new PasskeydError('user_not_found');
+    await recordEvent(tx, { appId: app.id, userId: p.userId, type: 'user_delete', ...(p.meta ? { meta: p.meta } : {}), now });
+  });
   for (const c of creds) deps.keyCache.delete(`${app.id}:${c.credentialId}`);
 }

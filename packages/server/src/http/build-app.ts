@@ -7,7 +7,13 @@ import { PasskeydError } from '../domain/errors.js';
 import type { HttpDeps } from './context.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerValidators } from './plugins/validators.js';
+import { registerMetricsHooks } from '../metrics/http-hooks.js';
+import { createPasskeydMetrics } from '../metrics/passkeyd-metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminPortabilityRoutes } from './routes/admin-portability.js';
+import { adminUserRoutes } from './routes/admin-users.js';
+import { consoleRoutes } from './routes/console.js';
 import { frontendRoutes } from './routes/frontend.js';
 import { healthRoutes } from './routes/health.js';
 import { managementRoutes } from './routes/management.js';
@@ -40,6 +46,12 @@ export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Prom
   const shared = [ErrorBody, CredentialResponse, Device, UserEvent, ListedUser, User, AppInfo, AdminApp, AdminApiKey];
   for (const s of shared) app.addSchema(s);
   registerValidators(app, shared);
+  // Before any route plugin, so its hooks see every route. Off unless a metrics token is set.
+  if (deps.config.metricsToken) {
+    const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
+    registerMetricsHooks(app, metrics);
+    await app.register(metricsRoutes, { token: deps.config.metricsToken, metrics });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -70,5 +82,8 @@ export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Prom
   await app.register(frontendRoutes, { prefix: '/v1', deps });
   await app.register(managementRoutes, { prefix: '/v1', deps });
   await app.register(adminRoutes, { prefix: '/v1/admin', deps });
+  await app.register(adminUserRoutes, { prefix: '/v1/admin', deps });
+  await app.register(adminPortabilityRoutes, { prefix: '/v1/admin', deps });
+  await app.register(consoleRoutes, { prefix: '/console', deps });
   return app;
 }

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
 import type { Database } from './kysely/schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for throwaway tests. */
@@ -26,13 +27,20 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
   return new KyselyStorage(db, {
     engine: 'sqlite',
     isUniqueViolation: (err) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     afterPurge: async (d) => {
-      await sql`PRAGMA incremental_vacuum`.execute(d);
+      // incremental_vacuum frees one page per step, and better-sqlite3's run() (Kysely's path)
+      // steps once: exec() runs it to the end. The WAL file keeps its largest size until a
+      // TRUNCATE checkpoint. Holding Kysely's connection keeps both out of any transaction that
+      // another request has open on it.
+      await d.connection().execute(async () => {
+        native.exec('PRAGMA incremental_vacuum');
+        native.pragma('wal_checkpoint(TRUNCATE)');
+      });
     },
     close: () => db.destroy(),
   });

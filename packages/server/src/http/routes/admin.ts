@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
 import { PasskeydError } from '../../domain/errors.js';
@@ -9,18 +10,30 @@ import { bearerToken } from '../context.js';
 import { adminAppToWire, apiKeyToWire } from '../presenters.js';
 import { CreateAppBody, CreateKeyBody, KeyParams, UpdateAppBody } from '../schemas/admin.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
+import { consoleSessionAuth } from './console.js';
+
+/**
+ * The admin API's guard (also used by admin-users.ts): the bearer admin token, or the admin
+ * console's session cookie (console.ts), which must come from the server's own origin on
+ * state-changing requests. A bearer header, when present, decides alone.
+ */
+export function adminAuth(deps: HttpDeps) {
+  const expected = deps.config.adminToken ? sha256(deps.config.adminToken) : null;
+  const consoleSession = consoleSessionAuth(deps);
+  return async (req: FastifyRequest): Promise<void> => {
+    if (!expected) throw new PasskeydError('admin_api_disabled');
+    const given = bearerToken(req);
+    if (given === undefined && (await consoleSession(req))) return;
+    if (!given || !safeEqual(sha256(given), expected)) throw new PasskeydError('invalid_admin_token');
+  };
+}
 
 /**
  * Operators' API under /v1/admin (no overlap with /v1/apps/...). Disabled unless an admin token
  * is configured; the token is compared as SHA-256 digests in constant time and never logged.
  */
 export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (scope, { deps }) => {
-  const expected = deps.config.adminToken ? sha256(deps.config.adminToken) : null;
-  scope.addHook('onRequest', async (req) => {
-    if (!expected) throw new PasskeydError('admin_api_disabled');
-    const given = bearerToken(req);
-    if (!given || !safeEqual(sha256(given), expected)) throw new PasskeydError('invalid_admin_token');
-  });
+  scope.addHook('onRequest', adminAuth(deps));
   const security = [{ adminToken: [] }];
   const tags = ['admin'];
   const AppWithKey = Type.Object({ app: Type.Ref('AdminApp'), api_key: Type.String({ description: 'Shown once.' }), api_key_id: Type.String() });

@@ -117,7 +117,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
     '/apps/:appId/users/:userId',
     { schema: { tags, security, summary: 'Delete a user and their passkeys (passkeyd extension)', params: UserParams, response: errorResponses(401, 404) } },
     async (req, reply) => {
-      await deleteUser(appOf(req), req.params.userId, deps);
+      await deleteUser(appOf(req), { userId: req.params.userId, meta: requestMeta(req) }, deps);
       return reply.status(200).send();
     },
   );

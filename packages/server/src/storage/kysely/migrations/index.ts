@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-console-sessions.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -7,6 +8,7 @@ import * as m001 from './001-initial.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-console-sessions': m002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,0 +1,246 @@
+/**
+ * The console's calls to passkeyd: /console/session for signing in and out, and the admin API
+ * under /v1/admin, authenticated by the session cookie (same origin, so the browser sends it).
+ */
+
+export type UserVerification = 'required' | 'preferred' | 'discouraged';
+export type Attachment = 'platform' | 'cross-platform' | null;
+
+export interface AdminApp {
+  id: string;
+  name: string;
+  rp_id: string;
+  rp_name: string;
+  origins: string[];
+  user_verification: UserVerification;
+  authenticator_attachment: Attachment;
+  ceremony_timeout_ms: number;
+  transaction_ttl_seconds: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type AppSettings = Omit<AdminApp, 'id' | 'created_at' | 'updated_at'>;
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AdminUser {
+  id: string;
+  external_id: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+  login_count: number;
+  passkey_count: number;
+}
+
+export interface Device {
+  id: string;
+  cred_id: string;
+  friendly_name: string;
+  type: 'passkey' | 'security_key' | 'platform';
+  usage_count: number;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+  icons: { light: string | null; dark: string | null };
+  authenticator_name: string | null;
+  aaguid: string;
+  backup_eligible: boolean;
+  backed_up: boolean;
+  transports: string[];
+}
+
+export interface AdminEvent {
+  id: string;
+  type: string;
+  user_id: string | null;
+  external_id: string | null;
+  device_id: string | null;
+  ip_addr: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  created_at: string;
+}
+
+export interface ActivityBucket {
+  start: string;
+  registrations: number;
+  sign_ins: number;
+  failed_sign_ins: number;
+}
+
+export interface Activity {
+  hours: { bucket: 'hour'; buckets: ActivityBucket[] };
+  days: { bucket: 'day'; buckets: ActivityBucket[] };
+}
+
+export interface SessionState {
+  signed_in: boolean;
+  admin_enabled: boolean;
+  idle_minutes: number;
+}
+
+export interface Page<T> {
+  total: number;
+  page: number;
+  limit: number;
+  items: T[];
+}
+
+/** A failed call, with passkeyd's stable error code (docs/errors.md). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let onSignedOut: (reason: 'expired') => void = () => {};
+
+/** The app shell registers what to do when the server says the session is gone. */
+export function whenSessionEnds(handler: (reason: 'expired') => void): void {
+  onSignedOut = handler;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      'network_error',
+      'Could not reach the passkeyd server. Check your connection and try again.',
+    );
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const err = (json ?? {}) as { code?: string; error?: string };
+    const e = new ApiError(
+      res.status,
+      err.code ?? 'http_error',
+      err.error ?? `The server answered ${res.status}.`,
+    );
+    if (e.code === 'console_session_expired') onSignedOut('expired');
+    throw e;
+  }
+  return json as T;
+}
+
+const app = (appId: string) => `/v1/admin/apps/${encodeURIComponent(appId)}`;
+
+function query(params: Record<string, string | number | string[] | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === '') continue;
+    for (const item of Array.isArray(v) ? v : [v]) q.append(k, String(item));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export const api = {
+  session: () => call<SessionState>('GET', '/console/session'),
+  signIn: (token: string) => call<SessionState>('POST', '/console/session', { token }),
+  signOut: () => call<SessionState>('DELETE', '/console/session'),
+
+  listApps: async () => (await call<{ apps: AdminApp[] }>('GET', '/v1/admin/apps')).apps,
+  getApp: async (appId: string) => (await call<{ app: AdminApp }>('GET', app(appId))).app,
+  createApp: (settings: Partial<AppSettings> & Pick<AppSettings, 'name' | 'rp_id' | 'origins'>) =>
+    call<{ app: AdminApp; api_key: string; api_key_id: string }>(
+      'POST',
+      '/v1/admin/apps',
+      settings,
+    ),
+  updateApp: async (appId: string, patch: Partial<AppSettings>) =>
+    (await call<{ app: AdminApp }>('PATCH', app(appId), patch)).app,
+
+  listKeys: async (appId: string) =>
+    (await call<{ keys: ApiKey[] }>('GET', `${app(appId)}/keys`)).keys,
+  createKey: (appId: string, name: string) =>
+    call<{ key: ApiKey; api_key: string }>('POST', `${app(appId)}/keys`, { name }),
+  revokeKey: (appId: string, keyId: string) =>
+    call<void>('DELETE', `${app(appId)}/keys/${encodeURIComponent(keyId)}`),
+
+  listUsers: async (
+    appId: string,
+    p: { search?: string; page?: number; limit?: number },
+  ): Promise<Page<AdminUser>> => {
+    const r = await call<{ users: AdminUser[]; total: number; page: number; limit: number }>(
+      'GET',
+      `${app(appId)}/users${query(p)}`,
+    );
+    return { total: r.total, page: r.page, limit: r.limit, items: r.users };
+  },
+  getUser: (appId: string, userId: string) =>
+    call<{ user: AdminUser; devices: Device[]; events: AdminEvent[] }>(
+      'GET',
+      `${app(appId)}/users/${encodeURIComponent(userId)}`,
+    ),
+  deleteUser: (appId: string, userId: string) =>
+    call<void>('DELETE', `${app(appId)}/users/${encodeURIComponent(userId)}`),
+  renameDevice: async (appId: string, userId: string, deviceId: string, name: string) =>
+    (
+      await call<{ device: Device }>(
+        'PATCH',
+        `${app(appId)}/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}`,
+        { friendly_name: name },
+      )
+    ).device,
+  revokeDevice: (appId: string, userId: string, deviceId: string) =>
+    call<void>(
+      'DELETE',
+      `${app(appId)}/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}`,
+    ),
+
+  listEvents: async (
+    appId: string,
+    p: {
+      type?: string[];
+      user_id?: string;
+      external_id?: string;
+      from?: string;
+      to?: string;
+      page?: number;
+      limit?: number;
+    },
+  ): Promise<Page<AdminEvent>> => {
+    const r = await call<{ events: AdminEvent[]; total: number; page: number; limit: number }>(
+      'GET',
+      `${app(appId)}/events${query(p)}`,
+    );
+    return { total: r.total, page: r.page, limit: r.limit, items: r.events };
+  },
+  activity: (appId: string) =>
+    call<Activity>(
+      'GET',
+      `${app(appId)}/events/activity${query({ utc_offset_minutes: -new Date().getTimezoneOffset() })}`,
+    ),
+};

@@ -1,0 +1,137 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { getApp } from '../../domain/apps/apps.js';
+import { PasskeydError } from '../../domain/errors.js';
+import { SOURCES, convert } from '../../domain/portability/converters/index.js';
+import { exportPasskeys } from '../../domain/portability/export-passkeys.js';
+import { importPasskeys } from '../../domain/portability/import-passkeys.js';
+import { readLines } from '../../domain/portability/read-lines.js';
+import { parseSource } from '../../domain/portability/records.js';
+import type { HttpDeps } from '../context.js';
+import { AppIdParams, errorResponses } from '../schemas/common.js';
+import { adminAuth } from './admin.js';
+
+/**
+ * Largest import body. The body is streamed line by line, never held whole, so this bounds how
+ * long one request may run rather than memory: 100 000 passkeys in passkeyd's format are ~35 MB.
+ */
+export const IMPORT_BODY_LIMIT = 512 * 1024 * 1024;
+const IMPORT_TYPES = [
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/json-lines',
+  'text/csv',
+];
+
+const ImportQuery = Type.Object({
+  from: Type.Optional(
+    Type.Union(
+      SOURCES.map((s) => Type.Literal(s)),
+      { default: 'passkeyd', description: 'Shape of the body (docs/migration.md).' },
+    ),
+  ),
+  dry_run: Type.Optional(Type.Boolean({ description: 'Validate and report; write nothing.' })),
+  user_column: Type.Optional(
+    Type.String({ maxLength: 200, description: "The source field holding the app's user id." }),
+  ),
+});
+
+const ImportIssueSchema = Type.Object({
+  line: Type.Integer(),
+  status: Type.Union([Type.Literal('skipped'), Type.Literal('invalid')]),
+  code: Type.Optional(Type.String()),
+  message: Type.String(),
+  external_id: Type.Optional(Type.String()),
+  credential_id: Type.Optional(Type.String()),
+  field: Type.Optional(Type.String()),
+});
+
+const ImportReportSchema = Type.Object({
+  dry_run: Type.Boolean(),
+  records: Type.Integer(),
+  users_created: Type.Integer(),
+  users_existing: Type.Integer(),
+  credentials_imported: Type.Integer(),
+  credentials_skipped: Type.Integer(),
+  credentials_invalid: Type.Integer(),
+  records_invalid: Type.Integer(),
+  issues: Type.Array(ImportIssueSchema),
+  issues_omitted: Type.Integer(),
+  duration_ms: Type.Integer(),
+});
+
+/**
+ * Passkey import and export for operators (docs/migration.md), behind the admin API's guard.
+ * Both directions stream: the import reads NDJSON (or CSV) line by line, the export writes it.
+ */
+export const adminPortabilityRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
+  scope,
+  { deps },
+) => {
+  scope.addHook('onRequest', adminAuth(deps));
+  // Raw stream through: parsing happens line by line in the domain, under IMPORT_BODY_LIMIT.
+  // Registered in this plugin only, so no other route accepts these types.
+  scope.addContentTypeParser(IMPORT_TYPES, (_req, payload, done) => done(null, payload));
+  const security = [{ adminToken: [] }];
+  const tags = ['admin'];
+
+  scope.post(
+    '/apps/:appId/import',
+    {
+      bodyLimit: IMPORT_BODY_LIMIT,
+      schema: {
+        tags,
+        security,
+        summary: 'Import users and passkeys (NDJSON or CSV body)',
+        description:
+          'Body: passkeyd export lines, or rows of another system with `from`. Bad records are reported by line; the rest are imported. Re-running skips what exists.',
+        params: AppIdParams,
+        querystring: ImportQuery,
+        consumes: IMPORT_TYPES,
+        response: { 200: ImportReportSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (req) => {
+      const app = await getApp(deps.storage, req.params.appId);
+      if (!(req.body instanceof Readable)) {
+        throw new PasskeydError(
+          'invalid_request',
+          `Send the records as ${IMPORT_TYPES.join(', ')}.`,
+        );
+      }
+      const lines = readLines(req.body, { maxBytes: IMPORT_BODY_LIMIT });
+      const records = convert(
+        parseSource(lines),
+        req.query.from ?? 'passkeyd',
+        req.query.user_column ? { userColumn: req.query.user_column } : {},
+      );
+      return importPasskeys(app, records, deps, { dryRun: req.query.dry_run === true });
+    },
+  );
+
+  scope.get(
+    '/apps/:appId/export',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Export users and passkeys as NDJSON',
+        description:
+          "One header line, then one line per user with its passkeys (docs/migration.md, 'The format').",
+        params: AppIdParams,
+        produces: ['application/x-ndjson'],
+        // 200 is an NDJSON stream, described above; a schema would make Fastify serialise it.
+        response: errorResponses(401, 403, 404),
+      },
+    },
+    async (req, reply) => {
+      const app = await getApp(deps.storage, req.params.appId);
+      return reply
+        .type('application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="passkeyd-${app.id}.jsonl"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(exportPasskeys(app, deps)));
+    },
+  );
+};

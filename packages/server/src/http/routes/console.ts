@@ -1,0 +1,242 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PasskeydError } from '../../domain/errors.js';
+import { randomToken, safeEqual, sha256 } from '../../domain/secrets.js';
+import type { HttpDeps } from '../context.js';
+
+/**
+ * The admin console: the single-page app built by packages/console, and the sessions it signs in
+ * with. An operator pastes the admin token once; from then on an httpOnly, SameSite=Strict cookie
+ * carries a random session id, of which only the SHA-256 is stored. Sessions end on sign-out or
+ * after PASSKEYD_CONSOLE_IDLE_MINUTES without a request.
+ */
+
+export const CONSOLE_COOKIE = 'passkeyd_console';
+
+/** packages/console/dist, from src/http/routes (tsx, vitest) and dist/http/routes (built) alike. */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../../console/dist/', import.meta.url));
+
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+// The console loads nothing from elsewhere (it works offline); icons of authenticators arrive
+// as data: URLs.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** scheme://host[:port] this request was addressed to (X-Forwarded-* when PASSKEYD_TRUST_PROXY allows). */
+export function ownOrigin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.host}`;
+}
+
+/**
+ * A cookie is sent with any request to this host, whoever's page made it; SameSite=Strict
+ * already stops other sites' pages, and this check also covers browsers or proxies that do not
+ * honour it. Browsers send Origin on every POST, PATCH and DELETE, same-origin ones included.
+ */
+export function requireSameOrigin(req: FastifyRequest): void {
+  if (req.headers.origin !== ownOrigin(req)) throw new PasskeydError('cross_origin_request');
+}
+
+function sessionIdFrom(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === CONSOLE_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function sessionCookie(req: FastifyRequest, value: string, clear = false): string {
+  const attrs = [`${CONSOLE_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict'];
+  if (req.protocol === 'https') attrs.push('Secure');
+  if (clear) attrs.push('Max-Age=0');
+  return attrs.join('; ');
+}
+
+/**
+ * For the admin API's guard: authenticates a request by its console cookie. Returns false when
+ * there is no cookie (the caller then wants a bearer token); throws when there is one but its
+ * session is unknown or expired, or when a state-changing request comes from another origin.
+ * Every accepted request pushes the idle deadline forward.
+ */
+export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'config'>) {
+  const idleMs = deps.config.consoleIdleMinutes * 60_000;
+  return async (req: FastifyRequest): Promise<boolean> => {
+    const id = sessionIdFrom(req);
+    if (id === undefined) return false;
+    // Before the session is touched: a forged request must not even keep a session alive.
+    if (!SAFE_METHODS.has(req.method)) requireSameOrigin(req);
+    const now = deps.clock.now();
+    if (
+      !SESSION_ID.test(id) ||
+      !(await deps.storage.consoleSessions.touch(sha256(id), now, now + idleMs))
+    ) {
+      throw new PasskeydError('console_session_expired');
+    }
+    return true;
+  };
+}
+
+export interface ConsoleRoutesOptions {
+  deps: HttpDeps;
+  /** The built console (index.html and assets/); defaults to packages/console/dist. */
+  dir?: string;
+}
+
+/** Registered under the /console prefix. */
+export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = async (
+  scope,
+  { deps, dir = DEFAULT_CONSOLE_DIR },
+) => {
+  const expected = deps.config.adminToken ? sha256(deps.config.adminToken) : null;
+  const idleMinutes = deps.config.consoleIdleMinutes;
+  const authenticate = consoleSessionAuth(deps);
+
+  scope.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  const session = { hide: true, tags: ['console'] };
+  const SessionState = Type.Object({
+    signed_in: Type.Boolean(),
+    admin_enabled: Type.Boolean(),
+    idle_minutes: Type.Integer(),
+  });
+
+  scope.get(
+    '/session',
+    { schema: { ...session, response: { 200: SessionState } } },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      let signedIn = false;
+      if (expected) {
+        try {
+          signedIn = await authenticate(req);
+        } catch (err) {
+          if (!(err instanceof PasskeydError && err.code === 'console_session_expired')) throw err;
+          reply.header('set-cookie', sessionCookie(req, '', true));
+        }
+      }
+      return { signed_in: signedIn, admin_enabled: expected !== null, idle_minutes: idleMinutes };
+    },
+  );
+
+  scope.post(
+    '/session',
+    {
+      // The token has at least 32 characters, so this is no guessing game; the limit only keeps
+      // a misbehaving script from filling the sessions table.
+      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      schema: {
+        ...session,
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1024 }) }),
+        response: { 201: SessionState },
+      },
+    },
+    async (req, reply) => {
+      requireSameOrigin(req);
+      if (!expected) throw new PasskeydError('admin_api_disabled');
+      if (!safeEqual(sha256(req.body.token.trim()), expected))
+        throw new PasskeydError('invalid_admin_token');
+      const previous = sessionIdFrom(req);
+      if (previous && SESSION_ID.test(previous))
+        await deps.storage.consoleSessions.delete(sha256(previous));
+      const now = deps.clock.now();
+      // Expired sessions are cleared here, where a row is added, so the table stays small
+      // without a timer of its own.
+      await deps.storage.consoleSessions.purgeExpired(now);
+      const id = randomToken(32);
+      await deps.storage.consoleSessions.create({
+        idHash: sha256(id),
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: now + idleMinutes * 60_000,
+      });
+      req.log.info('console sign-in');
+      return reply
+        .status(201)
+        .header('set-cookie', sessionCookie(req, id))
+        .header('cache-control', 'no-store')
+        .send({ signed_in: true, admin_enabled: true, idle_minutes: idleMinutes });
+    },
+  );
+
+  scope.delete(
+    '/session',
+    { schema: { ...session, response: { 200: SessionState } } },
+    async (req, reply) => {
+      const id = sessionIdFrom(req);
+      if (id !== undefined) {
+        requireSameOrigin(req);
+        if (SESSION_ID.test(id)) await deps.storage.consoleSessions.delete(sha256(id));
+      }
+      return reply
+        .header('set-cookie', sessionCookie(req, '', true))
+        .header('cache-control', 'no-store')
+        .send({ signed_in: false, admin_enabled: expected !== null, idle_minutes: idleMinutes });
+    },
+  );
+
+  if (!existsSync(join(dir, 'index.html'))) {
+    const notBuilt = async () => {
+      throw new PasskeydError('console_not_built');
+    };
+    scope.get('/', { schema: { hide: true } }, notBuilt);
+    scope.get('/*', { schema: { hide: true } }, notBuilt);
+    return;
+  }
+
+  await scope.register(fastifyStatic, {
+    root: dir,
+    prefix: '/',
+    index: false,
+    cacheControl: false,
+    setHeaders: (res, path) => {
+      // Vite names every asset by its content hash, so an asset never changes under its name.
+      res.setHeader(
+        'cache-control',
+        path.includes(`${join(dir, 'assets')}`)
+          ? 'public, max-age=31536000, immutable'
+          : 'no-cache',
+      );
+    },
+  });
+
+  const sendIndex = (reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+  scope.get('/', { schema: { hide: true } }, async (_req, reply) => sendIndex(reply));
+
+  // Client-side routes (/console/apps/…) get the app shell; a missing asset stays a 404.
+  scope.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !path.startsWith('/console/assets/') &&
+      !/\.[a-z0-9]+$/i.test(path)
+    ) {
+      return sendIndex(reply);
+    }
+    return reply
+      .status(404)
+      .send(new PasskeydError('not_found', `No route for ${req.method} ${path}.`).toJSON());
+  });
+};

@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry } from './registry.js';
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** Seconds; sign-in finishes take ~1-5 ms on SQLite, so the low buckets are fine-grained. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Every metric passkeyd exports (docs/operations.md, "Metrics"). */
+export function createPasskeydMetrics(
+  opts: { poolStats?: () => PoolStats | undefined; startedAt?: number } = {},
+) {
+  const registry = new Registry();
+  const startedAt = opts.startedAt ?? Date.now();
+  return {
+    registry,
+    requests: registry.add(
+      new Counter(
+        'passkeyd_http_requests_total',
+        'HTTP requests by route template, method and status.',
+        ['route', 'method', 'status'],
+      ),
+    ),
+    ceremonies: registry.add(
+      new Counter(
+        'passkeyd_ceremonies_total',
+        'Ceremony steps by kind (register, authenticate), step (transaction, start, finish) and outcome (ok or the error code).',
+        ['kind', 'step', 'outcome'],
+      ),
+    ),
+    stepLatency: registry.add(
+      new Histogram(
+        'passkeyd_ceremony_step_duration_seconds',
+        'Time to answer a ceremony step, by kind and step.',
+        ['kind', 'step'],
+        LATENCY_BUCKETS,
+      ),
+    ),
+    nonceVerifications: registry.add(
+      new Counter(
+        'passkeyd_nonce_verifications_total',
+        'Nonce verifications (authenticate/verify) by outcome (ok or the error code).',
+        ['outcome'],
+      ),
+    ),
+    rateLimited: registry.add(
+      new Counter(
+        'passkeyd_rate_limited_total',
+        'Requests refused by the rate limiter (429), by route template.',
+        ['route'],
+      ),
+    ),
+    pool: registry.add(
+      new Gauge(
+        'passkeyd_db_pool_connections',
+        'Database pool connections by state (total, idle, waiting clients); PostgreSQL only.',
+        () => {
+          const s = opts.poolStats?.();
+          return s
+            ? [
+                { labels: { state: 'total' }, value: s.total },
+                { labels: { state: 'idle' }, value: s.idle },
+                { labels: { state: 'waiting' }, value: s.waiting },
+              ]
+            : [];
+        },
+      ),
+    ),
+    process: [
+      registry.add(
+        new Gauge(
+          'process_start_time_seconds',
+          'Start time of the process since the epoch, in seconds.',
+          () => [{ value: Math.floor(startedAt / 1000) }],
+        ),
+      ),
+      registry.add(
+        new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
+          { value: process.memoryUsage.rss() },
+        ]),
+      ),
+    ],
+  };
+}
+
+export type PasskeydMetrics = ReturnType<typeof createPasskeydMetrics>;
