@@ -4,14 +4,24 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.data/**', 'coverage/**', '**/*.global.js'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.data/**',
+      '**/.tmp/**',
+      'coverage/**',
+      '**/*.global.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -22,16 +32,42 @@ export default tseslint.config(
   {
     // Config is read once in main/cli and passed down; nothing deep inside reads the environment.
     files: ['packages/server/src/**/*.ts'],
-    ignores: ['packages/server/src/main.ts', 'packages/server/src/cli/**', 'packages/server/src/config/**', 'packages/server/src/**/*.test.ts', 'packages/server/src/testing/**'],
+    ignores: [
+      'packages/server/src/main.ts',
+      'packages/server/src/cli/**',
+      'packages/server/src/config/**',
+      'packages/server/src/**/*.test.ts',
+      'packages/server/src/testing/**',
+    ],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in config/ and pass it in.' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration in config/ and pass it in.',
+        },
+      ],
     },
   },
   {
     // The domain is framework- and driver-free: it can be used and tested without HTTP or SQL.
     files: ['packages/server/src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['fastify', '@fastify/*', 'kysely', 'pg', 'better-sqlite3', '**/http/**', '**/storage/kysely/**'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'fastify',
+            '@fastify/*',
+            'kysely',
+            'pg',
+            'better-sqlite3',
+            '**/http/**',
+            '**/storage/kysely/**',
+          ],
+        },
+      ],
     },
   },
   {

@@ -8,9 +8,15 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@passkeyd\/server\/testing$/, replacement: src('./packages/server/src/testing/index.ts') },
+      {
+        find: /^@passkeyd\/server\/testing$/,
+        replacement: src('./packages/server/src/testing/index.ts'),
+      },
       { find: /^@passkeyd\/server$/, replacement: src('./packages/server/src/index.ts') },
-      { find: /^@passkeyd\/test-authenticator$/, replacement: src('./packages/test-authenticator/src/index.ts') },
+      {
+        find: /^@passkeyd\/test-authenticator$/,
+        replacement: src('./packages/test-authenticator/src/index.ts'),
+      },
       { find: /^@passkeyd\/node$/, replacement: src('./packages/node/src/index.ts') },
     ],
   },

@@ -20,7 +20,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npm run demo:flow -- [--base-url http://localhost:8787] [--app-id APP] [--api-key KEY] [--origin http://localhost:3000]');
+  console.log(
+    'Usage: npm run demo:flow -- [--base-url http://localhost:8787] [--app-id APP] [--api-key KEY] [--origin http://localhost:3000]',
+  );
   process.exit(0);
 }
 
@@ -35,14 +37,17 @@ const appId = values['app-id'] ?? demo.appId ?? demo.app_id;
 const apiKey = values['api-key'] ?? demo.apiKey ?? demo.api_key;
 const origin = values.origin ?? demo.origin ?? 'http://localhost:3000';
 if (!appId || !apiKey) {
-  console.error('No app: run `npm start` once (it creates .data/demo-app.json) or pass --app-id and --api-key.');
+  console.error(
+    'No app: run `npm start` once (it creates .data/demo-app.json) or pass --app-id and --api-key.',
+  );
   process.exit(2);
 }
 
 const client = new CeremonyClient(baseUrl, appId, apiKey, origin);
 const device = new TestAuthenticator();
 const externalId = `demo-user-${Date.now()}`;
-const step = (n, what, detail) => console.log(`${String(n).padStart(2)}. ${what.padEnd(44)} ${detail}`);
+const step = (n, what, detail) =>
+  console.log(`${String(n).padStart(2)}. ${what.padEnd(44)} ${detail}`);
 const must = (r, what) => {
   if (r.status >= 300) {
     console.error(`${what} failed: HTTP ${r.status} ${JSON.stringify(r.body)}`);
@@ -58,22 +63,50 @@ const regStart = await client.startRegistration(regTx);
 step(2, 'browser: register start → challenge', `handshake ${regStart.handshake.id}`);
 const credential = device.createCredential(regStart.handshake.challenge.publicKey, { origin });
 step(3, 'authenticator: create passkey (ES256)', `credential ${credential.id}`);
-const regNonce = must(await client.finishRegistration(regStart.handshake.id, credential, regTx), 'register finish').nonce;
+const regNonce = must(
+  await client.finishRegistration(regStart.handshake.id, credential, regTx),
+  'register finish',
+).nonce;
 step(4, 'browser: register finish → nonce', `${regNonce.slice(0, 12)}…`);
-step(5, 'backend: verify nonce → external id', must(await client.verifyNonce(regNonce), 'verify').external_id);
+step(
+  5,
+  'backend: verify nonce → external id',
+  must(await client.verifyNonce(regNonce), 'verify').external_id,
+);
 
 const authTx = await client.createAuthenticateTransaction(externalId);
 step(6, 'backend: create authenticate transaction', authTx);
 const authStart = await client.startAuthentication(authTx);
-step(7, 'browser: authenticate start → challenge', `allowCredentials ${authStart.handshake.challenge.publicKey.allowCredentials.length}`);
+step(
+  7,
+  'browser: authenticate start → challenge',
+  `allowCredentials ${authStart.handshake.challenge.publicKey.allowCredentials.length}`,
+);
 const assertion = device.getAssertion(authStart.handshake.challenge.publicKey, { origin });
-const authNonce = must(await client.finishAuthentication(authStart.handshake.id, assertion, authTx), 'authenticate finish').nonce;
+const authNonce = must(
+  await client.finishAuthentication(authStart.handshake.id, assertion, authTx),
+  'authenticate finish',
+).nonce;
 step(8, 'browser: sign the challenge, finish → nonce', `${authNonce.slice(0, 12)}…`);
-step(9, 'backend: verify nonce → external id', must(await client.verifyNonce(authNonce), 'verify').external_id);
+step(
+  9,
+  'backend: verify nonce → external id',
+  must(await client.verifyNonce(authNonce), 'verify').external_id,
+);
 
 const discStart = await client.startAuthentication();
-const discNonce = must(await client.finishAuthentication(discStart.handshake.id, device.getAssertion(discStart.handshake.challenge.publicKey, { origin })), 'discoverable finish').nonce;
+const discNonce = must(
+  await client.finishAuthentication(
+    discStart.handshake.id,
+    device.getAssertion(discStart.handshake.challenge.publicKey, { origin }),
+  ),
+  'discoverable finish',
+).nonce;
 step(10, 'browser: discoverable sign-in (no transaction)', `${discNonce.slice(0, 12)}…`);
-step(11, 'backend: verify nonce → external id', must(await client.verifyNonce(discNonce), 'verify').external_id);
+step(
+  11,
+  'backend: verify nonce → external id',
+  must(await client.verifyNonce(discNonce), 'verify').external_id,
+);
 const replay = await client.verifyNonce(discNonce);
 step(12, 'backend: verify the same nonce again', `HTTP ${replay.status} ${replay.body.code}`);

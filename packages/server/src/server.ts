@@ -16,7 +16,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function domainDeps(config: Readonly<Config>, storage: KyselyStorage, clock: Clock = systemClock): DomainDeps {
+export function domainDeps(
+  config: Readonly<Config>,
+  storage: KyselyStorage,
+  clock: Clock = systemClock,
+): DomainDeps {
   return {
     storage,
     clock,
@@ -35,7 +39,10 @@ export async function startServer(
   config: Readonly<Config>,
   opts: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {},
 ): Promise<RunningServer> {
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs } });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
+  });
   const deps = { ...domainDeps(config, storage, opts.clock), config };
   const app = await buildApp(deps, opts.logger === undefined ? {} : { logger: opts.logger });
 
@@ -45,14 +52,18 @@ export async function startServer(
     purging = true;
     try {
       const n = await storage.purgeExpired(deps.clock.now());
-      if (n.transactions + n.handshakes + n.nonces > 0) app.log.debug({ purged: n }, 'purged expired rows');
+      if (n.transactions + n.handshakes + n.nonces > 0)
+        app.log.debug({ purged: n }, 'purged expired rows');
     } catch (err) {
       app.log.warn({ err }, 'purge failed; will retry');
     } finally {
       purging = false;
     }
   };
-  const timer = config.purgeIntervalSeconds > 0 ? setInterval(purge, config.purgeIntervalSeconds * 1000) : undefined;
+  const timer =
+    config.purgeIntervalSeconds > 0
+      ? setInterval(purge, config.purgeIntervalSeconds * 1000)
+      : undefined;
   timer?.unref();
 
   try {

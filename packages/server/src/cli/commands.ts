@@ -63,12 +63,14 @@ const APP_HELP = `Options:
 
 const HELPS: Record<string, string> = {
   serve: `Usage: passkeyd serve\n\nRuns the HTTP server. Settings (environment variables):\n${describeSettings()}\n\nOptional PASSKEYD_CONFIG_FILE names a JSON file with the same keys; the environment wins.`,
-  migrate: 'Usage: passkeyd migrate [--json]\n\nApplies pending migrations to DATABASE_URL and exits.',
+  migrate:
+    'Usage: passkeyd migrate [--json]\n\nApplies pending migrations to DATABASE_URL and exits.',
   'app create': `Usage: passkeyd app create --name NAME --rp-id DOMAIN --origin URL [--origin URL…] [options]\n\nCreates an app and its first API key (shown once).\n\n${APP_HELP}`,
   'app list': 'Usage: passkeyd app list [--json]',
   'app show': 'Usage: passkeyd app show APP_ID [--json]',
   'app update': `Usage: passkeyd app update APP_ID [options]\n\nChanges the given settings; --origin replaces the whole list.\n\n${APP_HELP}`,
-  'key create': 'Usage: passkeyd key create --app APP_ID [--name NAME] [--json]\n\nCreates an API key. The secret is printed once and never stored.',
+  'key create':
+    'Usage: passkeyd key create --app APP_ID [--name NAME] [--json]\n\nCreates an API key. The secret is printed once and never stored.',
   'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
   ...PORTABILITY_HELPS,
@@ -82,12 +84,14 @@ function appSettings(v: Record<string, unknown>): AppSettingsInput {
   if (v.origin !== undefined) s.origins = v.origin as string[];
   if (v['user-verification'] !== undefined) {
     const uv = String(v['user-verification']);
-    if (!['required', 'preferred', 'discouraged'].includes(uv)) throw new UsageError('--user-verification must be required, preferred or discouraged');
+    if (!['required', 'preferred', 'discouraged'].includes(uv))
+      throw new UsageError('--user-verification must be required, preferred or discouraged');
     s.userVerification = uv as UserVerificationPolicy;
   }
   if (v.attachment !== undefined) {
     const a = String(v.attachment);
-    if (!['platform', 'cross-platform', 'any'].includes(a)) throw new UsageError('--attachment must be platform, cross-platform or any');
+    if (!['platform', 'cross-platform', 'any'].includes(a))
+      throw new UsageError('--attachment must be platform, cross-platform or any');
     s.authenticatorAttachment = a === 'any' ? null : (a as AuthenticatorAttachment);
   }
   if (v['timeout-ms'] !== undefined) s.ceremonyTimeoutMs = Number(v['timeout-ms']);
@@ -96,7 +100,10 @@ function appSettings(v: Record<string, unknown>): AppSettingsInput {
 }
 
 async function withStorage<T>(ctx: CliContext, fn: (s: KyselyStorage) => Promise<T>): Promise<T> {
-  const storage = await openStorage({ databaseUrl: ctx.config.databaseUrl, pg: { poolSize: 2, statementTimeoutMs: ctx.config.pgStatementTimeoutMs } });
+  const storage = await openStorage({
+    databaseUrl: ctx.config.databaseUrl,
+    pg: { poolSize: 2, statementTimeoutMs: ctx.config.pgStatementTimeoutMs },
+  });
   try {
     return await fn(storage);
   } finally {
@@ -133,22 +140,51 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
       return serve(ctx);
     case 'import':
     case 'export': {
-      const pctx = { stdout: ctx.stdout, stderr: ctx.stderr, out, withStorage: <T>(fn: (s: KyselyStorage) => Promise<T>) => withStorage(ctx, fn), progress: !v.json && Boolean(process.stderr.isTTY) };
-      return (name === 'import' ? runImport : runExport)(v, positionals, pctx, (m) => new UsageError(m));
+      const pctx = {
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        out,
+        withStorage: <T>(fn: (s: KyselyStorage) => Promise<T>) => withStorage(ctx, fn),
+        progress: !v.json && Boolean(process.stderr.isTTY),
+      };
+      return (name === 'import' ? runImport : runExport)(
+        v,
+        positionals,
+        pctx,
+        (m) => new UsageError(m),
+      );
     }
     case 'migrate':
       return withStorage(ctx, async (s) => {
         const applied = await migrateToLatest(s.db as never);
-        out.print({ applied }, () => (applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'));
+        out.print({ applied }, () =>
+          applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date',
+        );
         return 0;
       });
     case 'app create': {
       const s = appSettings(v);
-      if (!s.name || !s.rpId || !s.origins?.length) throw new UsageError('app create needs --name, --rp-id and at least one --origin');
+      if (!s.name || !s.rpId || !s.origins?.length)
+        throw new UsageError('app create needs --name, --rp-id and at least one --origin');
       return withStorage(ctx, async (storage) => {
-        const { app, apiKey } = await createApp({ ...s, name: s.name!, rpId: s.rpId!, origins: s.origins! }, deps(storage));
-        out.print({ app_id: app.id, api_key: apiKey.secret, api_key_id: apiKey.key.id, app: adminAppToWire(app) }, () =>
-          [`app_id   ${app.id}`, `api_key  ${apiKey.secret}`, '', 'The API key is shown once; store it now.'].join('\n'),
+        const { app, apiKey } = await createApp(
+          { ...s, name: s.name!, rpId: s.rpId!, origins: s.origins! },
+          deps(storage),
+        );
+        out.print(
+          {
+            app_id: app.id,
+            api_key: apiKey.secret,
+            api_key_id: apiKey.key.id,
+            app: adminAppToWire(app),
+          },
+          () =>
+            [
+              `app_id   ${app.id}`,
+              `api_key  ${apiKey.secret}`,
+              '',
+              'The API key is shown once; store it now.',
+            ].join('\n'),
         );
         return 0;
       });
@@ -156,7 +192,12 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     case 'app list':
       return withStorage(ctx, async (storage) => {
         const apps = (await storage.apps.list()).map(adminAppToWire);
-        out.print({ apps }, () => table(apps.map((a) => ({ ...a, origins: a.origins.join(' ') })), ['id', 'name', 'rp_id', 'origins']));
+        out.print({ apps }, () =>
+          table(
+            apps.map((a) => ({ ...a, origins: a.origins.join(' ') })),
+            ['id', 'name', 'rp_id', 'origins'],
+          ),
+        );
         return 0;
       });
     case 'app show':
@@ -164,9 +205,18 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
       const appId = positionals[0];
       if (!appId) throw new UsageError(`${name} needs an APP_ID`);
       return withStorage(ctx, async (storage) => {
-        const app = name === 'app show' ? await getApp(storage, appId) : await updateApp(appId, appSettings(v), deps(storage));
+        const app =
+          name === 'app show'
+            ? await getApp(storage, appId)
+            : await updateApp(appId, appSettings(v), deps(storage));
         const w = adminAppToWire(app);
-        out.print({ app: w }, () => Object.entries(w).map(([k, val]) => `${k.padEnd(24)} ${Array.isArray(val) ? val.join(' ') : String(val)}`).join('\n'));
+        out.print({ app: w }, () =>
+          Object.entries(w)
+            .map(
+              ([k, val]) => `${k.padEnd(24)} ${Array.isArray(val) ? val.join(' ') : String(val)}`,
+            )
+            .join('\n'),
+        );
         return 0;
       });
     }
@@ -179,10 +229,16 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
         await getApp(storage, appId);
         if (name === 'key create') {
           const { key, secret } = await createApiKey(appId, v.name ?? 'default', deps(storage));
-          out.print({ api_key: secret, key: apiKeyToWire(key) }, () => `api_key  ${secret}\nid       ${key.id}\n\nThe API key is shown once; store it now.`);
+          out.print(
+            { api_key: secret, key: apiKeyToWire(key) },
+            () =>
+              `api_key  ${secret}\nid       ${key.id}\n\nThe API key is shown once; store it now.`,
+          );
         } else if (name === 'key list') {
           const keys = (await storage.apiKeys.list(appId)).map(apiKeyToWire);
-          out.print({ keys }, () => table(keys, ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at']));
+          out.print({ keys }, () =>
+            table(keys, ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at']),
+          );
         } else {
           const keyId = positionals[0];
           if (!keyId) throw new UsageError('key revoke needs a KEY_ID');
@@ -198,7 +254,9 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
 
 async function serve(ctx: CliContext): Promise<number> {
   const server = await startServer(ctx.config);
-  ctx.stderr(`passkeyd listening on ${server.url} (storage: ${server.storage.engine}; API: ${server.url}/v1, docs: ${server.url}/docs)\n`);
+  ctx.stderr(
+    `passkeyd listening on ${server.url} (storage: ${server.storage.engine}; API: ${server.url}/v1, docs: ${server.url}/docs)\n`,
+  );
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -19,7 +19,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       stderr(`passkeyd: ${err.message} (${err.code})\n`);
       return 1;
     }
-    if (err instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/.test(`${(err as { code?: string }).code} ${err.message}`)) {
+    if (
+      err instanceof TypeError &&
+      /parseArgs|Unknown option|ERR_PARSE_ARGS/.test(
+        `${(err as { code?: string }).code} ${err.message}`,
+      )
+    ) {
       stderr(`passkeyd: ${err.message}\n`);
       return 2;
     }

@@ -44,20 +44,28 @@ interface Setting<K extends keyof Config> {
   parse: Parser<Config[K]>;
 }
 
-const int = (min: number, max: number): Parser<number> => (raw) => {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`must be an integer from ${min} to ${max}`);
-  return v;
-};
-const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
-  if (!values.includes(raw as T)) throw new Error(`must be one of ${values.join(', ')}`);
-  return raw as T;
-};
-const secret = (name: string): Parser<string | null> => (raw) => {
-  if (raw === '') return null;
-  if (raw.length < 32) throw new Error(`${name} must be at least 32 characters (try: openssl rand -base64 32)`);
-  return raw;
-};
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(`must be an integer from ${min} to ${max}`);
+    return v;
+  };
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) => {
+    if (!values.includes(raw as T)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+const secret =
+  (name: string): Parser<string | null> =>
+  (raw) => {
+    if (raw === '') return null;
+    if (raw.length < 32)
+      throw new Error(`${name} must be at least 32 characters (try: openssl rand -base64 32)`);
+    return raw;
+  };
 
 function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
   return s;
@@ -65,40 +73,144 @@ function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
 
 /** Every setting, its environment variable, default and meaning: the source for --help and docs. */
 export const SETTINGS = [
-  setting({ env: 'HOST', key: 'host', default: '127.0.0.1', doc: 'Address to listen on (0.0.0.0 for all interfaces).', parse: (s) => s }),
-  setting({ env: 'PORT', key: 'port', default: 8787, doc: 'Port to listen on.', parse: int(0, 65535) }),
+  setting({
+    env: 'HOST',
+    key: 'host',
+    default: '127.0.0.1',
+    doc: 'Address to listen on (0.0.0.0 for all interfaces).',
+    parse: (s) => s,
+  }),
+  setting({
+    env: 'PORT',
+    key: 'port',
+    default: 8787,
+    doc: 'Port to listen on.',
+    parse: int(0, 65535),
+  }),
   setting({
     env: 'DATABASE_URL',
     key: 'databaseUrl',
     default: 'sqlite:./.data/passkeyd.db',
     doc: 'sqlite:<path> (embedded, default) or postgres://user@host:port/db.',
     parse: (s) => {
-      if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(s)) throw new Error('must start with sqlite: or postgres://');
+      if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(s))
+        throw new Error('must start with sqlite: or postgres://');
       return s;
     },
   }),
-  setting({ env: 'PASSKEYD_ADMIN_TOKEN', key: 'adminToken', default: null, doc: 'Bearer token for the admin API and console (>= 32 chars). Unset: admin API disabled.', parse: secret('PASSKEYD_ADMIN_TOKEN') }),
-  setting({ env: 'LOG_LEVEL', key: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
-  setting({ env: 'PASSKEYD_TRANSACTION_TTL_SECONDS', key: 'transactionTtlSeconds', default: 300, doc: 'Lifetime of register/authenticate transactions (an app may override).', parse: int(10, 86_400) }),
-  setting({ env: 'PASSKEYD_NONCE_TTL_SECONDS', key: 'nonceTtlSeconds', default: 300, doc: 'Lifetime of nonces returned by finished ceremonies.', parse: int(5, 3600) }),
-  setting({ env: 'PASSKEYD_DISCOVERABLE_CHALLENGE_TTL_SECONDS', key: 'discoverableChallengeTtlSeconds', default: 900, doc: 'Lifetime of challenges for sign-in without a transaction (modal and autofill).', parse: int(30, 86_400) }),
-  setting({ env: 'PASSKEYD_PURGE_INTERVAL_SECONDS', key: 'purgeIntervalSeconds', default: 60, doc: 'How often expired transactions, challenges and nonces are deleted (0: never).', parse: int(0, 86_400) }),
+  setting({
+    env: 'PASSKEYD_ADMIN_TOKEN',
+    key: 'adminToken',
+    default: null,
+    doc: 'Bearer token for the admin API and console (>= 32 chars). Unset: admin API disabled.',
+    parse: secret('PASSKEYD_ADMIN_TOKEN'),
+  }),
+  setting({
+    env: 'LOG_LEVEL',
+    key: 'logLevel',
+    default: 'info',
+    doc: 'fatal, error, warn, info, debug, trace or silent.',
+    parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  }),
+  setting({
+    env: 'PASSKEYD_TRANSACTION_TTL_SECONDS',
+    key: 'transactionTtlSeconds',
+    default: 300,
+    doc: 'Lifetime of register/authenticate transactions (an app may override).',
+    parse: int(10, 86_400),
+  }),
+  setting({
+    env: 'PASSKEYD_NONCE_TTL_SECONDS',
+    key: 'nonceTtlSeconds',
+    default: 300,
+    doc: 'Lifetime of nonces returned by finished ceremonies.',
+    parse: int(5, 3600),
+  }),
+  setting({
+    env: 'PASSKEYD_DISCOVERABLE_CHALLENGE_TTL_SECONDS',
+    key: 'discoverableChallengeTtlSeconds',
+    default: 900,
+    doc: 'Lifetime of challenges for sign-in without a transaction (modal and autofill).',
+    parse: int(30, 86_400),
+  }),
+  setting({
+    env: 'PASSKEYD_PURGE_INTERVAL_SECONDS',
+    key: 'purgeIntervalSeconds',
+    default: 60,
+    doc: 'How often expired transactions, challenges and nonces are deleted (0: never).',
+    parse: int(0, 86_400),
+  }),
   setting({
     env: 'PASSKEYD_TRUST_PROXY',
     key: 'trustProxy',
     default: false,
     doc: 'Trust X-Forwarded-For from: false, true (any), a hop count, or comma-separated proxy IPs/CIDRs.',
-    parse: (s) => (s === 'true' ? true : s === 'false' || s === '' ? false : /^\d+$/.test(s) ? Number(s) : s),
+    parse: (s) =>
+      s === 'true' ? true : s === 'false' || s === '' ? false : /^\d+$/.test(s) ? Number(s) : s,
   }),
-  setting({ env: 'PASSKEYD_RATE_LIMIT_MAX', key: 'rateLimitMax', default: 300, doc: 'Frontend (browser) API requests allowed per client address and app per window (0: off).', parse: int(0, 1_000_000) }),
-  setting({ env: 'PASSKEYD_RATE_LIMIT_WINDOW_SECONDS', key: 'rateLimitWindowSeconds', default: 60, doc: 'Rate-limit window.', parse: int(1, 86_400) }),
-  setting({ env: 'PASSKEYD_BODY_LIMIT_BYTES', key: 'bodyLimitBytes', default: 65_536, doc: 'Largest accepted request body; larger ones get 413.', parse: int(1024, 10_485_760) }),
-  setting({ env: 'PASSKEYD_KEY_CACHE_SIZE', key: 'keyCacheSize', default: 10_000, doc: 'Imported public keys kept in memory for sign-in.', parse: int(1, 10_000_000) }),
-  setting({ env: 'PASSKEYD_VERIFIER', key: 'verifier', default: 'lean', doc: 'Sign-in verifier: lean (default) or simplewebauthn (reference, slower; for benchmarks).', parse: oneOf('lean', 'simplewebauthn') }),
-  setting({ env: 'PASSKEYD_PG_POOL_SIZE', key: 'pgPoolSize', default: 10, doc: 'PostgreSQL connections per node.', parse: int(1, 1000) }),
-  setting({ env: 'PASSKEYD_PG_STATEMENT_TIMEOUT_MS', key: 'pgStatementTimeoutMs', default: 5000, doc: 'PostgreSQL statement timeout.', parse: int(100, 600_000) }),
-  setting({ env: 'PASSKEYD_METRICS_TOKEN', key: 'metricsToken', default: null, doc: 'Bearer token for /metrics (>= 32 chars). Unset: /metrics is off.', parse: secret('PASSKEYD_METRICS_TOKEN') }),
-  setting({ env: 'PASSKEYD_CONSOLE_IDLE_MINUTES', key: 'consoleIdleMinutes', default: 30, doc: 'Admin console sessions end after this many minutes without a request.', parse: int(1, 1440) }),
+  setting({
+    env: 'PASSKEYD_RATE_LIMIT_MAX',
+    key: 'rateLimitMax',
+    default: 300,
+    doc: 'Frontend (browser) API requests allowed per client address and app per window (0: off).',
+    parse: int(0, 1_000_000),
+  }),
+  setting({
+    env: 'PASSKEYD_RATE_LIMIT_WINDOW_SECONDS',
+    key: 'rateLimitWindowSeconds',
+    default: 60,
+    doc: 'Rate-limit window.',
+    parse: int(1, 86_400),
+  }),
+  setting({
+    env: 'PASSKEYD_BODY_LIMIT_BYTES',
+    key: 'bodyLimitBytes',
+    default: 65_536,
+    doc: 'Largest accepted request body; larger ones get 413.',
+    parse: int(1024, 10_485_760),
+  }),
+  setting({
+    env: 'PASSKEYD_KEY_CACHE_SIZE',
+    key: 'keyCacheSize',
+    default: 10_000,
+    doc: 'Imported public keys kept in memory for sign-in.',
+    parse: int(1, 10_000_000),
+  }),
+  setting({
+    env: 'PASSKEYD_VERIFIER',
+    key: 'verifier',
+    default: 'lean',
+    doc: 'Sign-in verifier: lean (default) or simplewebauthn (reference, slower; for benchmarks).',
+    parse: oneOf('lean', 'simplewebauthn'),
+  }),
+  setting({
+    env: 'PASSKEYD_PG_POOL_SIZE',
+    key: 'pgPoolSize',
+    default: 10,
+    doc: 'PostgreSQL connections per node.',
+    parse: int(1, 1000),
+  }),
+  setting({
+    env: 'PASSKEYD_PG_STATEMENT_TIMEOUT_MS',
+    key: 'pgStatementTimeoutMs',
+    default: 5000,
+    doc: 'PostgreSQL statement timeout.',
+    parse: int(100, 600_000),
+  }),
+  setting({
+    env: 'PASSKEYD_METRICS_TOKEN',
+    key: 'metricsToken',
+    default: null,
+    doc: 'Bearer token for /metrics (>= 32 chars). Unset: /metrics is off.',
+    parse: secret('PASSKEYD_METRICS_TOKEN'),
+  }),
+  setting({
+    env: 'PASSKEYD_CONSOLE_IDLE_MINUTES',
+    key: 'consoleIdleMinutes',
+    default: 30,
+    doc: 'Admin console sessions end after this many minutes without a request.',
+    parse: int(1, 1440),
+  }),
 ] as const;
 
 /**
@@ -138,5 +250,8 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
 
 /** The settings table as text, for `passkeyd serve --help`. */
 export function describeSettings(): string {
-  return SETTINGS.map((s) => `  ${s.env.padEnd(44)} ${s.doc}${s.default === null ? '' : ` [default: ${String(s.default)}]`}`).join('\n');
+  return SETTINGS.map(
+    (s) =>
+      `  ${s.env.padEnd(44)} ${s.doc}${s.default === null ? '' : ` [default: ${String(s.default)}]`}`,
+  ).join('\n');
 }

@@ -4,7 +4,7 @@ import { ERROR_CODES } from './errors.js';
 
 const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map(
-  [...doc.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]),
+  [...doc.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1]!, Number(m[2])]),
 );
 
 describe('docs/errors.md and the error registry', () => {

@@ -37,7 +37,8 @@ export const ERROR_CODES = {
   },
   cross_origin_request: {
     status: 403,
-    message: "Cross-origin request refused: console requests must come from this server's own origin.",
+    message:
+      "Cross-origin request refused: console requests must come from this server's own origin.",
   },
 
   // Transactions, handshakes (challenges) and nonces
@@ -65,21 +66,31 @@ export const ERROR_CODES = {
   },
   user_handle_conflict: {
     status: 409,
-    message: 'Another WebAuthn user handle is already bound to this user, or this handle to another user.',
+    message:
+      'Another WebAuthn user handle is already bound to this user, or this handle to another user.',
   },
 
   // WebAuthn verification
   origin_mismatch: { status: 401, message: 'The origin is not allowed for this app.' },
   rp_id_mismatch: { status: 401, message: 'The relying party ID does not match this app.' },
   challenge_mismatch: { status: 401, message: 'The challenge does not match the handshake.' },
-  ceremony_type_mismatch: { status: 401, message: 'The client data type is wrong for this ceremony.' },
-  user_presence_required: { status: 401, message: 'The authenticator did not report user presence.' },
+  ceremony_type_mismatch: {
+    status: 401,
+    message: 'The client data type is wrong for this ceremony.',
+  },
+  user_presence_required: {
+    status: 401,
+    message: 'The authenticator did not report user presence.',
+  },
   user_verification_required: {
     status: 401,
     message: 'This app requires user verification (PIN or biometrics).',
   },
   unsupported_algorithm: { status: 400, message: 'The public key algorithm is not supported.' },
-  webauthn_registration_failed: { status: 400, message: 'The passkey registration could not be verified.' },
+  webauthn_registration_failed: {
+    status: 400,
+    message: 'The passkey registration could not be verified.',
+  },
   credential_not_found: { status: 401, message: 'This passkey is not registered with this app.' },
   credential_not_allowed: {
     status: 403,

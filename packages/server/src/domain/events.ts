@@ -20,7 +20,15 @@ export function newEventId(now: number): string {
 
 export async function recordEvent(
   storage: Storage,
-  e: { appId: string; userId: string | null; type: EventType; credentialId?: string | null; detail?: string | null; meta?: RequestMeta; now: number },
+  e: {
+    appId: string;
+    userId: string | null;
+    type: EventType;
+    credentialId?: string | null;
+    detail?: string | null;
+    meta?: RequestMeta;
+    now: number;
+  },
 ): Promise<void> {
   await storage.events.record({
     id: newEventId(e.now),

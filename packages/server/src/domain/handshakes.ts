@@ -10,7 +10,15 @@ export function newChallenge(): string {
 
 export async function createHandshake(
   storage: Storage,
-  h: { appId: string; kind: CeremonyKind; transactionId: string | null; challenge: string; userVerification: UserVerificationPolicy; now: number; ttlMs: number },
+  h: {
+    appId: string;
+    kind: CeremonyKind;
+    transactionId: string | null;
+    challenge: string;
+    userVerification: UserVerificationPolicy;
+    now: number;
+    ttlMs: number;
+  },
 ): Promise<Handshake> {
   const handshake: Handshake = {
     id: newId('hs'),
@@ -44,16 +52,27 @@ export async function consumeHandshake(
   kind: CeremonyKind,
   now: number,
 ): Promise<Handshake> {
-  if (typeof handshakeId !== 'string' || handshakeId.length > 100) throw new PasskeydError('handshake_not_found');
+  if (typeof handshakeId !== 'string' || handshakeId.length > 100)
+    throw new PasskeydError('handshake_not_found');
   const r = await storage.handshakes.consume(appId, handshakeId, kind, now);
   if (!r.ok) throw new PasskeydError(HS_ERRORS[r.reason]);
   return r.value;
 }
 
 /** The transaction named by the finish body must be the one the handshake was issued for. */
-export function transactionOfHandshake(h: Handshake, bodyTransactionId: string | undefined): string | null {
-  if (bodyTransactionId !== undefined && bodyTransactionId !== '' && bodyTransactionId !== h.transactionId) {
-    throw new PasskeydError('transaction_not_found', 'The transaction does not match the handshake.');
+export function transactionOfHandshake(
+  h: Handshake,
+  bodyTransactionId: string | undefined,
+): string | null {
+  if (
+    bodyTransactionId !== undefined &&
+    bodyTransactionId !== '' &&
+    bodyTransactionId !== h.transactionId
+  ) {
+    throw new PasskeydError(
+      'transaction_not_found',
+      'The transaction does not match the handshake.',
+    );
   }
   return h.transactionId;
 }

@@ -142,12 +142,22 @@ export interface Storage {
   transactions: {
     create(tx: Transaction): Promise<void>;
     get(appId: string, id: string): Promise<Transaction | undefined>;
-    consume(appId: string, id: string, kind: CeremonyKind, now: number): Promise<ConsumeResult<Transaction>>;
+    consume(
+      appId: string,
+      id: string,
+      kind: CeremonyKind,
+      now: number,
+    ): Promise<ConsumeResult<Transaction>>;
   };
 
   handshakes: {
     create(h: Handshake): Promise<void>;
-    consume(appId: string, id: string, kind: CeremonyKind, now: number): Promise<ConsumeResult<Handshake>>;
+    consume(
+      appId: string,
+      id: string,
+      kind: CeremonyKind,
+      now: number,
+    ): Promise<ConsumeResult<Handshake>>;
   };
 
   nonces: {
@@ -162,7 +172,10 @@ export interface Storage {
 
   /** Read models for the admin console: search, filtered lists and counts. Scoped by app. */
   adminQueries: {
-    searchUsers(appId: string, q: UserSearchQuery): Promise<{ users: UserSummary[]; total: number }>;
+    searchUsers(
+      appId: string,
+      q: UserSearchQuery,
+    ): Promise<{ users: UserSummary[]; total: number }>;
     /** Newest first. */
     listEvents(appId: string, q: EventListQuery): Promise<{ events: ListedEvent[]; total: number }>;
     countEvents(appId: string, q: EventCountQuery): Promise<EventCount[]>;

@@ -6,7 +6,9 @@ import type { App, CeremonyKind, Transaction, User } from './types.js';
 
 function checkText(value: string, field: string, max = 255): string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) {
-    throw new PasskeydError('invalid_request', `${field} must be 1-${max} characters.`, { details: { field } });
+    throw new PasskeydError('invalid_request', `${field} must be 1-${max} characters.`, {
+      details: { field },
+    });
   }
   return value;
 }
@@ -38,7 +40,11 @@ export async function createRegisterTransaction(
     lastLoginAt: null,
     loginCount: 0,
   });
-  return saveTransaction(app, { kind: 'register', user, passkeyDisplayName: displayName, now }, deps);
+  return saveTransaction(
+    app,
+    { kind: 'register', user, passkeyDisplayName: displayName, now },
+    deps,
+  );
 }
 
 async function saveTransaction(
@@ -72,7 +78,11 @@ export async function createAuthenticateTransaction(
   if (!user) throw new PasskeydError('user_not_found');
   const creds = await deps.storage.credentials.listByUser(app.id, user.id);
   if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
-  return saveTransaction(app, { kind: 'authenticate', user, passkeyDisplayName: null, now: deps.clock.now() }, deps);
+  return saveTransaction(
+    app,
+    { kind: 'authenticate', user, passkeyDisplayName: null, now: deps.clock.now() },
+    deps,
+  );
 }
 
 const TX_ERRORS = {

@@ -3,7 +3,11 @@ import type { DomainDeps } from './deps.js';
 import { recordEvent } from './events.js';
 import type { App, Credential, RequestMeta, User, UserEvent } from './types.js';
 
-export async function getUserOrThrow(deps: Pick<DomainDeps, 'storage'>, appId: string, userId: string): Promise<User> {
+export async function getUserOrThrow(
+  deps: Pick<DomainDeps, 'storage'>,
+  appId: string,
+  userId: string,
+): Promise<User> {
   const user = await deps.storage.users.get(appId, userId);
   if (!user) throw new PasskeydError('user_not_found');
   return user;
@@ -22,7 +26,12 @@ export async function getUserDetail(
   return { user, credentials, events };
 }
 
-async function getDevice(deps: Pick<DomainDeps, 'storage'>, appId: string, userId: string, deviceId: string): Promise<Credential> {
+async function getDevice(
+  deps: Pick<DomainDeps, 'storage'>,
+  appId: string,
+  userId: string,
+  deviceId: string,
+): Promise<Credential> {
   await getUserOrThrow(deps, appId, userId);
   const cred = await deps.storage.credentials.get(appId, deviceId);
   // Another user's device is "not found", not "forbidden": ids are not an oracle.
@@ -37,13 +46,22 @@ export async function renameDevice(
 ): Promise<Credential> {
   const name = typeof p.name === 'string' ? p.name.trim() : '';
   if (!name || name.length > 255) {
-    throw new PasskeydError('invalid_request', 'friendly_name must be 1-255 characters.', { details: { field: 'friendly_name' } });
+    throw new PasskeydError('invalid_request', 'friendly_name must be 1-255 characters.', {
+      details: { field: 'friendly_name' },
+    });
   }
   await getDevice(deps, app.id, p.userId, p.deviceId);
   const now = deps.clock.now();
   const updated = await deps.storage.credentials.rename(app.id, p.deviceId, name, now);
   if (!updated) throw new PasskeydError('device_not_found');
-  await recordEvent(deps.storage, { appId: app.id, userId: p.userId, type: 'passkey_rename', credentialId: p.deviceId, ...(p.meta ? { meta: p.meta } : {}), now });
+  await recordEvent(deps.storage, {
+    appId: app.id,
+    userId: p.userId,
+    type: 'passkey_rename',
+    credentialId: p.deviceId,
+    ...(p.meta ? { meta: p.meta } : {}),
+    now,
+  });
   return updated;
 }
 
@@ -56,8 +74,16 @@ export async function revokeDevice(
   const cred = await getDevice(deps, app.id, p.userId, p.deviceId);
   const now = deps.clock.now();
   await deps.storage.transaction(async (tx) => {
-    if (!(await tx.credentials.delete(app.id, cred.id))) throw new PasskeydError('device_not_found');
-    await recordEvent(tx, { appId: app.id, userId: p.userId, type: 'passkey_revoke', credentialId: cred.id, ...(p.meta ? { meta: p.meta } : {}), now });
+    if (!(await tx.credentials.delete(app.id, cred.id)))
+      throw new PasskeydError('device_not_found');
+    await recordEvent(tx, {
+      appId: app.id,
+      userId: p.userId,
+      type: 'passkey_revoke',
+      credentialId: cred.id,
+      ...(p.meta ? { meta: p.meta } : {}),
+      now,
+    });
   });
   deps.keyCache.delete(`${app.id}:${cred.credentialId}`);
 }
@@ -66,12 +92,22 @@ export async function revokeDevice(
  * Deletes the user with their passkeys and pending transactions (by cascade). The `user_delete`
  * event is written in the same database transaction and keeps the id for the audit trail.
  */
-export async function deleteUser(app: App, p: { userId: string; meta?: RequestMeta }, deps: DomainDeps): Promise<void> {
+export async function deleteUser(
+  app: App,
+  p: { userId: string; meta?: RequestMeta },
+  deps: DomainDeps,
+): Promise<void> {
   const creds = await deps.storage.credentials.listByUser(app.id, p.userId);
   const now = deps.clock.now();
   await deps.storage.transaction(async (tx) => {
     if (!(await tx.users.delete(app.id, p.userId))) throw new PasskeydError('user_not_found');
-    await recordEvent(tx, { appId: app.id, userId: p.userId, type: 'user_delete', ...(p.meta ? { meta: p.meta } : {}), now });
+    await recordEvent(tx, {
+      appId: app.id,
+      userId: p.userId,
+      type: 'user_delete',
+      ...(p.meta ? { meta: p.meta } : {}),
+      now,
+    });
   });
   for (const c of creds) deps.keyCache.delete(`${app.id}:${c.credentialId}`);
 }

@@ -24,10 +24,18 @@ async function registered(externalId: string, c = client, device = new TestAuthe
 }
 
 /** Start a sign-in for `externalId` and build the assertion with the given tamper knobs. */
-async function assertion(device: TestAuthenticator, externalId: string | undefined, ctx: Record<string, unknown> = {}) {
-  const tx = externalId === undefined ? undefined : await client.createAuthenticateTransaction(externalId);
+async function assertion(
+  device: TestAuthenticator,
+  externalId: string | undefined,
+  ctx: Record<string, unknown> = {},
+) {
+  const tx =
+    externalId === undefined ? undefined : await client.createAuthenticateTransaction(externalId);
   const start = await client.startAuthentication(tx);
-  const response = device.getAssertion(start.handshake.challenge.publicKey, { origin: ORIGIN, ...ctx });
+  const response = device.getAssertion(start.handshake.challenge.publicKey, {
+    origin: ORIGIN,
+    ...ctx,
+  });
   return { tx, handshakeId: start.handshake.id, response };
 }
 
@@ -66,8 +74,14 @@ describe('sign-in attacks are refused with their own code', () => {
   it('a failed attempt burns the challenge too', async () => {
     const device = await registered('atk-burn');
     const a = await assertion(device, 'atk-burn', { tamper: { tamperSignature: true } });
-    expect(code(await client.finishAuthentication(a.handshakeId, a.response, a.tx))).toBe('invalid_signature');
-    const retry = await client.finishAuthentication(a.handshakeId, device.getAssertion({ challenge: 'AAAA', rpId: 'localhost' }, { origin: ORIGIN }), a.tx);
+    expect(code(await client.finishAuthentication(a.handshakeId, a.response, a.tx))).toBe(
+      'invalid_signature',
+    );
+    const retry = await client.finishAuthentication(
+      a.handshakeId,
+      device.getAssertion({ challenge: 'AAAA', rpId: 'localhost' }, { origin: ORIGIN }),
+      a.tx,
+    );
     expect(code(retry)).toBe('handshake_consumed');
   });
 
@@ -75,7 +89,9 @@ describe('sign-in attacks are refused with their own code', () => {
     const device = await registered('atk-expired');
     const tx = await client.createAuthenticateTransaction('atk-expired');
     clock.advance(301_000);
-    const r = await client.frontend('/authenticate/transactions/webauthn/start', { transaction_id: tx });
+    const r = await client.frontend('/authenticate/transactions/webauthn/start', {
+      transaction_id: tx,
+    });
     expect([r.status, code(r)]).toEqual([410, 'transaction_expired']);
     void device;
   });
@@ -92,13 +108,17 @@ describe('sign-in attacks are refused with their own code', () => {
     const device = await registered('atk-consumed');
     const a = await assertion(device, 'atk-consumed');
     expect((await client.finishAuthentication(a.handshakeId, a.response, a.tx)).status).toBe(200);
-    const r = await client.frontend('/authenticate/transactions/webauthn/start', { transaction_id: a.tx });
+    const r = await client.frontend('/authenticate/transactions/webauthn/start', {
+      transaction_id: a.tx,
+    });
     expect([r.status, code(r)]).toEqual([410, 'transaction_consumed']);
   });
 
   it('a register transaction used to sign in → 404 transaction_not_found', async () => {
     const tx = await client.createRegisterTransaction('atk-kind');
-    const r = await client.frontend('/authenticate/transactions/webauthn/start', { transaction_id: tx });
+    const r = await client.frontend('/authenticate/transactions/webauthn/start', {
+      transaction_id: tx,
+    });
     expect([r.status, code(r)]).toEqual([404, 'transaction_not_found']);
   });
 
@@ -125,7 +145,9 @@ describe('sign-in attacks are refused with their own code', () => {
 
   it('a wrong challenge → 401 challenge_mismatch', async () => {
     const device = await registered('atk-challenge');
-    const a = await assertion(device, 'atk-challenge', { tamper: { challenge: Buffer.alloc(32, 7).toString('base64url') } });
+    const a = await assertion(device, 'atk-challenge', {
+      tamper: { challenge: Buffer.alloc(32, 7).toString('base64url') },
+    });
     const r = await client.finishAuthentication(a.handshakeId, a.response, a.tx);
     expect([r.status, code(r)]).toEqual([401, 'challenge_mismatch']);
   });
@@ -157,7 +179,10 @@ describe('sign-in attacks are refused with their own code', () => {
     const tx = await client.createAuthenticateTransaction('atk-bob');
     const start = await client.startAuthentication(tx);
     // Alice's authenticator ignores allowCredentials and answers with her own passkey.
-    const response = alice.getAssertion({ ...start.handshake.challenge.publicKey, allowCredentials: [] }, { origin: ORIGIN });
+    const response = alice.getAssertion(
+      { ...start.handshake.challenge.publicKey, allowCredentials: [] },
+      { origin: ORIGIN },
+    );
     const r = await client.finishAuthentication(start.handshake.id, response, tx);
     expect([r.status, code(r)]).toEqual([403, 'credential_not_allowed']);
   });
@@ -181,12 +206,17 @@ describe('sign-in attacks are refused with their own code', () => {
     expect([r.status, code(r)]).toEqual([401, 'counter_regression']);
     const users = await client.backend<any>('GET', '/users?identifier=atk-counter');
     const user = (await client.backend<any>('GET', `/users/${users.body.users[0].id}`)).body.user;
-    expect(user.recent_events[0]).toMatchObject({ type: 'counter_regression', status: 'incomplete' });
+    expect(user.recent_events[0]).toMatchObject({
+      type: 'counter_regression',
+      status: 'incomplete',
+    });
   });
 
   it('a userHandle that is not the owner’s → 401 user_handle_mismatch', async () => {
     const device = await registered('atk-handle');
-    const a = await assertion(device, undefined, { tamper: { userHandle: new Uint8Array(32).fill(9) } });
+    const a = await assertion(device, undefined, {
+      tamper: { userHandle: new Uint8Array(32).fill(9) },
+    });
     const r = await client.finishAuthentication(a.handshakeId, a.response);
     expect([r.status, code(r)]).toEqual([401, 'user_handle_mismatch']);
   });
@@ -196,7 +226,10 @@ describe('sign-in attacks are refused with their own code', () => {
     const users = await client.backend<any>('GET', '/users?identifier=atk-revoked');
     const userId = users.body.users[0].id;
     const devices = await client.backend<any>('GET', `/users/${userId}/devices`);
-    expect((await client.backend('DELETE', `/users/${userId}/devices/${devices.body.devices[0].id}`)).status).toBe(200);
+    expect(
+      (await client.backend('DELETE', `/users/${userId}/devices/${devices.body.devices[0].id}`))
+        .status,
+    ).toBe(200);
     const a = await assertion(device, undefined);
     const r = await client.finishAuthentication(a.handshakeId, a.response);
     expect([r.status, code(r)]).toEqual([401, 'credential_not_found']);
@@ -206,7 +239,11 @@ describe('sign-in attacks are refused with their own code', () => {
 describe('user verification policy "required"', () => {
   let strict: CeremonyClient;
   beforeAll(async () => {
-    const app = await server.createApp({ name: 'Strict', origins: ['http://localhost:5000'], userVerification: 'required' });
+    const app = await server.createApp({
+      name: 'Strict',
+      origins: ['http://localhost:5000'],
+      userVerification: 'required',
+    });
     strict = new CeremonyClient(server.baseUrl, app.appId, app.apiKey, 'http://localhost:5000');
   });
 
@@ -227,30 +264,48 @@ describe('registration attacks', () => {
   async function regAttempt(externalId: string, ctx: Record<string, unknown>) {
     const tx = await client.createRegisterTransaction(externalId);
     const start = await client.startRegistration(tx);
-    const response = new TestAuthenticator().createCredential(start.handshake.challenge.publicKey, { origin: ORIGIN, ...ctx });
+    const response = new TestAuthenticator().createCredential(start.handshake.challenge.publicKey, {
+      origin: ORIGIN,
+      ...ctx,
+    });
     return { tx, res: await client.finishRegistration(start.handshake.id, response, tx) };
   }
 
   it.each([
     ['origin', 401, 'origin_mismatch', { tamper: { origin: 'https://evil.example' } }],
     ['RP ID', 401, 'rp_id_mismatch', { tamper: { rpId: 'evil.example' } }],
-    ['challenge', 401, 'challenge_mismatch', { tamper: { challenge: Buffer.alloc(32).toString('base64url') } }],
+    [
+      'challenge',
+      401,
+      'challenge_mismatch',
+      { tamper: { challenge: Buffer.alloc(32).toString('base64url') } },
+    ],
     ['type', 401, 'ceremony_type_mismatch', { tamper: { type: 'webauthn.get' } }],
     ['user presence', 401, 'user_presence_required', { tamper: { clearUserPresent: true } }],
-    ['attestation signature', 400, 'webauthn_registration_failed', { attestation: 'packed', tamper: { badAttestationSignature: true } }],
+    [
+      'attestation signature',
+      400,
+      'webauthn_registration_failed',
+      { attestation: 'packed', tamper: { badAttestationSignature: true } },
+    ],
     ['algorithm', 400, 'unsupported_algorithm', { tamper: { unsupportedAlg: -36 } }],
     ['truncated CBOR', 400, 'malformed_response', { tamper: { truncateAttestationObject: true } }],
-  ] as const)('a forged %s → %i %s, and no passkey is stored', async (what, status, expected, ctx) => {
-    const id = `reg-atk-${what}`;
-    const { tx, res } = await regAttempt(id, ctx);
-    expect([res.status, code(res)]).toEqual([status, expected]);
-    const users = await client.backend<any>('GET', `/users?identifier=${encodeURIComponent(id)}`);
-    const devices = await client.backend<any>('GET', `/users/${users.body.users[0].id}/devices`);
-    expect(devices.body.devices).toEqual([]);
-    // The transaction survives a failed attempt: the user can try again with a new challenge.
-    const retry = await client.frontend('/register/transactions/webauthn/start', { transaction_id: tx });
-    expect(retry.status).toBe(200);
-  });
+  ] as const)(
+    'a forged %s → %i %s, and no passkey is stored',
+    async (what, status, expected, ctx) => {
+      const id = `reg-atk-${what}`;
+      const { tx, res } = await regAttempt(id, ctx);
+      expect([res.status, code(res)]).toEqual([status, expected]);
+      const users = await client.backend<any>('GET', `/users?identifier=${encodeURIComponent(id)}`);
+      const devices = await client.backend<any>('GET', `/users/${users.body.users[0].id}/devices`);
+      expect(devices.body.devices).toEqual([]);
+      // The transaction survives a failed attempt: the user can try again with a new challenge.
+      const retry = await client.frontend('/register/transactions/webauthn/start', {
+        transaction_id: tx,
+      });
+      expect(retry.status).toBe(200);
+    },
+  );
 
   it('a rawId that is not the attested credential id → 400 malformed_response', async () => {
     // Claiming an existing credential id without its attestation must not reach storage.
@@ -258,9 +313,15 @@ describe('registration attacks', () => {
     await registered('reg-victim', client, victim);
     const tx = await client.createRegisterTransaction('reg-claim');
     const start = await client.startRegistration(tx);
-    const forged = new TestAuthenticator().createCredential(start.handshake.challenge.publicKey, { origin: ORIGIN }) as any;
+    const forged = new TestAuthenticator().createCredential(start.handshake.challenge.publicKey, {
+      origin: ORIGIN,
+    }) as any;
     const victimId = victim.credentials()[0]!.id;
-    const r = await client.finishRegistration(start.handshake.id, { ...forged, id: victimId, rawId: victimId }, tx);
+    const r = await client.finishRegistration(
+      start.handshake.id,
+      { ...forged, id: victimId, rawId: victimId },
+      tx,
+    );
     expect([r.status, code(r)]).toEqual([400, 'malformed_response']);
   });
 });

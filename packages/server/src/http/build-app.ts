@@ -28,7 +28,10 @@ export interface BuildAppOptions {
 }
 
 /** Builds the HTTP app without listening (tests use inject or listen on port 0). */
-export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: HttpDeps,
+  opts: BuildAppOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? {
       level: deps.config.logLevel,
@@ -43,7 +46,17 @@ export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
-  const shared = [ErrorBody, CredentialResponse, Device, UserEvent, ListedUser, User, AppInfo, AdminApp, AdminApiKey];
+  const shared = [
+    ErrorBody,
+    CredentialResponse,
+    Device,
+    UserEvent,
+    ListedUser,
+    User,
+    AppInfo,
+    AdminApp,
+    AdminApiKey,
+  ];
   for (const s of shared) app.addSchema(s);
   registerValidators(app, shared);
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set.
@@ -58,16 +71,24 @@ export async function buildApp(deps: HttpDeps, opts: BuildAppOptions = {}): Prom
       info: {
         title: 'passkeyd',
         version: '0.1.0',
-        description: 'Self-hosted passkey service speaking the Passage Passkey Flex wire format. Errors are `{code, error}`; codes in docs/errors.md.',
+        description:
+          'Self-hosted passkey service speaking the Passage Passkey Flex wire format. Errors are `{code, error}`; codes in docs/errors.md.',
       },
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key of the app in the path.' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key of the app in the path.',
+          },
           adminToken: { type: 'http', scheme: 'bearer', description: 'PASSKEYD_ADMIN_TOKEN.' },
         },
       },
     },
-    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

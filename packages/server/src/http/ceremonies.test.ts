@@ -45,7 +45,9 @@ describe('the Passkey Flex flow over HTTP', () => {
     const response = device.getAssertion(start.handshake.challenge.publicKey, { origin: ORIGIN });
     const finish = await client.finishAuthentication(start.handshake.id, response);
     expect(finish.status).toBe(200);
-    expect((await client.verifyNonce(finish.body.nonce)).body).toEqual({ external_id: 'user-discoverable' });
+    expect((await client.verifyNonce(finish.body.nonce)).body).toEqual({
+      external_id: 'user-discoverable',
+    });
   });
 
   it.each([
@@ -53,15 +55,24 @@ describe('the Passkey Flex flow over HTTP', () => {
     ['EdDSA', 'none'],
     ['RS256', 'packed'],
     ['ES256', 'packed'],
-  ] as const)('registers and signs in with %s keys and %s attestation', async (alg, attestation) => {
-    const device = new TestAuthenticator();
-    const key = alg === 'RS256' ? generateCredentialKey('RS256') : undefined;
-    const reg = await client.register(device, `user-${alg}-${attestation}`, { alg, attestation, ...(key ? { key } : {}) });
-    expect(reg.status).toBe(200);
-    const auth = await client.authenticate(device, `user-${alg}-${attestation}`);
-    expect(auth.status).toBe(200);
-    expect((await client.verifyNonce(auth.body.nonce)).body).toEqual({ external_id: `user-${alg}-${attestation}` });
-  });
+  ] as const)(
+    'registers and signs in with %s keys and %s attestation',
+    async (alg, attestation) => {
+      const device = new TestAuthenticator();
+      const key = alg === 'RS256' ? generateCredentialKey('RS256') : undefined;
+      const reg = await client.register(device, `user-${alg}-${attestation}`, {
+        alg,
+        attestation,
+        ...(key ? { key } : {}),
+      });
+      expect(reg.status).toBe(200);
+      const auth = await client.authenticate(device, `user-${alg}-${attestation}`);
+      expect(auth.status).toBe(200);
+      expect((await client.verifyNonce(auth.body.nonce)).body).toEqual({
+        external_id: `user-${alg}-${attestation}`,
+      });
+    },
+  );
 
   it('creates the register options the issue asks for', async () => {
     const tx = await client.createRegisterTransaction('user-options', 'jane@example.com');
@@ -74,15 +85,24 @@ describe('the Passkey Flex flow over HTTP', () => {
     expect(Buffer.from(pk.user.id, 'base64url')).toHaveLength(32);
     expect(Buffer.from(pk.challenge, 'base64url')).toHaveLength(32);
     expect(pk.pubKeyCredParams.map((p: { alg: number }) => p.alg)).toEqual([-7, -8, -257]);
-    expect(pk.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'preferred', authenticatorAttachment: 'platform' });
+    expect(pk.authenticatorSelection).toMatchObject({
+      residentKey: 'required',
+      userVerification: 'preferred',
+      authenticatorAttachment: 'platform',
+    });
     expect(pk.attestation).toBe('none');
     expect(pk.extensions).toEqual({ credProps: true });
   });
 
   it('leaves the attachment to the browser for "any"', async () => {
     const tx = await client.createRegisterTransaction('user-any');
-    const r = await client.frontend<any>('/register/transactions/webauthn/start', { transaction_id: tx, authenticator_attachment: 'any' });
-    expect(r.body.handshake.challenge.publicKey.authenticatorSelection.authenticatorAttachment).toBeUndefined();
+    const r = await client.frontend<any>('/register/transactions/webauthn/start', {
+      transaction_id: tx,
+      authenticator_attachment: 'any',
+    });
+    expect(
+      r.body.handshake.challenge.publicKey.authenticatorSelection.authenticatorAttachment,
+    ).toBeUndefined();
   });
 
   it('excludes the user’s existing passkeys when registering another', async () => {
@@ -92,23 +112,32 @@ describe('the Passkey Flex flow over HTTP', () => {
     const start = await client.startRegistration(tx);
     const exclude = start.handshake.challenge.publicKey.excludeCredentials as { id: string }[];
     expect(exclude.map((c) => c.id)).toEqual([device.credentials()[0]!.id]);
-    expect(() => device.createCredential(start.handshake.challenge.publicKey, { origin: ORIGIN })).toThrow(/InvalidState|already/i);
+    expect(() =>
+      device.createCredential(start.handshake.challenge.publicKey, { origin: ORIGIN }),
+    ).toThrow(/InvalidState|already/i);
   });
 
   it('accepts standard padded base64 and a top-level transports list, as the Passage SDKs send', async () => {
     const device = new TestAuthenticator();
     const tx = await client.createRegisterTransaction('user-encodings');
     const start = await client.startRegistration(tx);
-    const reg = device.createCredential(start.handshake.challenge.publicKey, { origin: ORIGIN }) as any;
+    const reg = device.createCredential(start.handshake.challenge.publicKey, {
+      origin: ORIGIN,
+    }) as any;
     const std = (s: string) => Buffer.from(s, 'base64url').toString('base64');
     const passageShaped = {
       id: reg.id,
       rawId: reg.rawId,
       type: 'public-key',
-      response: { attestationObject: std(reg.response.attestationObject), clientDataJSON: std(reg.response.clientDataJSON) },
+      response: {
+        attestationObject: std(reg.response.attestationObject),
+        clientDataJSON: std(reg.response.clientDataJSON),
+      },
       transports: ['internal', 'hybrid'],
     };
-    expect((await client.finishRegistration(start.handshake.id, passageShaped, tx)).status).toBe(200);
+    expect((await client.finishRegistration(start.handshake.id, passageShaped, tx)).status).toBe(
+      200,
+    );
 
     const atx = await client.createAuthenticateTransaction('user-encodings');
     const astart = await client.startAuthentication(atx);
@@ -117,20 +146,32 @@ describe('the Passkey Flex flow over HTTP', () => {
       id: a.id,
       rawId: a.rawId,
       type: 'public-key',
-      response: { authenticatorData: std(a.response.authenticatorData), clientDataJSON: std(a.response.clientDataJSON), signature: std(a.response.signature), userHandle: '' },
+      response: {
+        authenticatorData: std(a.response.authenticatorData),
+        clientDataJSON: std(a.response.clientDataJSON),
+        signature: std(a.response.signature),
+        userHandle: '',
+      },
     };
     const finish = await client.finishAuthentication(astart.handshake.id, iosShaped, atx);
     expect(finish.status).toBe(200);
-    const devices = await client.backend<any>('GET', `/users/${(await client.backend<any>('GET', '/users?identifier=user-encodings')).body.users[0].id}/devices`);
+    const devices = await client.backend<any>(
+      'GET',
+      `/users/${(await client.backend<any>('GET', '/users?identifier=user-encodings')).body.users[0].id}/devices`,
+    );
     expect(devices.body.devices[0].transports).toEqual(['internal', 'hybrid']);
   });
 
   it('redeems a nonce exactly once under 50 concurrent verifications', async () => {
     const device = new TestAuthenticator();
     const finish = await client.register(device, 'user-concurrent');
-    const results = await Promise.all(Array.from({ length: 50 }, () => client.verifyNonce(finish.body.nonce)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => client.verifyNonce(finish.body.nonce)),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(results.filter((r) => r.status === 401 && (r.body as any).code === 'invalid_nonce')).toHaveLength(49);
+    expect(
+      results.filter((r) => r.status === 401 && (r.body as any).code === 'invalid_nonce'),
+    ).toHaveLength(49);
   });
 
   it('records sign-in bookkeeping: counter, usage, last login and events', async () => {
@@ -145,6 +186,10 @@ describe('the Passkey Flex flow over HTTP', () => {
     expect(user.webauthn).toBe(true);
     expect(user.webauthn_devices[0].usage_count).toBe(2);
     expect(user.webauthn_devices[0].type).toBe('passkey');
-    expect(user.recent_events.map((e: { type: string }) => e.type)).toEqual(['passkey_login', 'passkey_login', 'passkey_register']);
+    expect(user.recent_events.map((e: { type: string }) => e.type)).toEqual([
+      'passkey_login',
+      'passkey_login',
+      'passkey_register',
+    ]);
   });
 });

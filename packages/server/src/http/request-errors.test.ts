@@ -17,30 +17,45 @@ const startPath = () => `/v1/apps/${server.appId}/register/transactions/webauthn
 
 describe('bad input gets a JSON error with a stable code, never a 500', () => {
   it('malformed JSON → 400 invalid_request', async () => {
-    const r = await raw(startPath(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"transaction_id":' });
+    const r = await raw(startPath(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"transaction_id":',
+    });
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ code: 'invalid_request' });
   });
 
   it('an empty JSON body → 400 invalid_request', async () => {
-    const r = await raw(startPath(), { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const r = await raw(startPath(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([r.status, ((await r.json()) as any).code]).toEqual([400, 'invalid_request']);
   });
 
   it('a non-JSON content type → 400 invalid_request', async () => {
-    const r = await raw(startPath(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+    const r = await raw(startPath(), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hi',
+    });
     expect([r.status, ((await r.json()) as any).code]).toEqual([400, 'invalid_request']);
   });
 
   it('a wrongly typed field → 400 invalid_request naming the field', async () => {
-    const r = await client.frontend('/register/transactions/webauthn/start', { transaction_id: 42 });
+    const r = await client.frontend('/register/transactions/webauthn/start', {
+      transaction_id: 42,
+    });
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ code: 'invalid_request' });
     expect(String((r.body as any).error)).toMatch(/transaction_id/);
   });
 
   it('register start without a transaction → 400 invalid_request', async () => {
-    const r = await client.frontend('/register/transactions/webauthn/start', { authenticator_attachment: 'platform' });
+    const r = await client.frontend('/register/transactions/webauthn/start', {
+      authenticator_attachment: 'platform',
+    });
     expect([r.status, (r.body as any).code]).toEqual([400, 'invalid_request']);
   });
 
@@ -50,12 +65,19 @@ describe('bad input gets a JSON error with a stable code, never a 500', () => {
   });
 
   it('an oversized body → 413 payload_too_large', async () => {
-    const r = await client.frontend('/register/transactions/webauthn/start', { transaction_id: 'x', pad: 'a'.repeat(8000) });
+    const r = await client.frontend('/register/transactions/webauthn/start', {
+      transaction_id: 'x',
+      pad: 'a'.repeat(8000),
+    });
     expect([r.status, (r.body as any).code]).toEqual([413, 'payload_too_large']);
   });
 
   it('an unknown app → 404 app_not_found', async () => {
-    const r = await raw('/v1/apps/app_nope/authenticate/transactions/webauthn/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const r = await raw('/v1/apps/app_nope/authenticate/transactions/webauthn/start', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect([r.status, ((await r.json()) as any).code]).toEqual([404, 'app_not_found']);
   });
 
@@ -65,9 +87,16 @@ describe('bad input gets a JSON error with a stable code, never a 500', () => {
   });
 
   it('an unknown transaction → 404 transaction_not_found; an unknown handshake → 404 handshake_not_found', async () => {
-    const t = await client.frontend('/authenticate/transactions/webauthn/start', { transaction_id: 'txn_nope' });
+    const t = await client.frontend('/authenticate/transactions/webauthn/start', {
+      transaction_id: 'txn_nope',
+    });
     expect([t.status, (t.body as any).code]).toEqual([404, 'transaction_not_found']);
-    const h = await client.finishAuthentication('hs_nope', { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AAAA', signature: 'AAAA' } });
+    const h = await client.finishAuthentication('hs_nope', {
+      id: 'AAAA',
+      rawId: 'AAAA',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30', authenticatorData: 'AAAA', signature: 'AAAA' },
+    });
     expect([h.status, (h.body as any).code]).toEqual([404, 'handshake_not_found']);
   });
 
@@ -75,10 +104,25 @@ describe('bad input gets a JSON error with a stable code, never a 500', () => {
     const device = new TestAuthenticator();
     expect((await client.register(device, 'garbage')).status).toBe(200);
     const cases: [string, (a: any) => any][] = [
-      ['clientDataJSON', (a) => ({ ...a, response: { ...a.response, clientDataJSON: '!!!not base64!!!' } })],
-      ['authenticatorData', (a) => ({ ...a, response: { ...a.response, authenticatorData: 'AAAA' } })],
+      [
+        'clientDataJSON',
+        (a) => ({ ...a, response: { ...a.response, clientDataJSON: '!!!not base64!!!' } }),
+      ],
+      [
+        'authenticatorData',
+        (a) => ({ ...a, response: { ...a.response, authenticatorData: 'AAAA' } }),
+      ],
       ['rawId', (a) => ({ ...a, id: '%%%', rawId: '%%%' })],
-      ['clientDataJSON JSON', (a) => ({ ...a, response: { ...a.response, clientDataJSON: Buffer.from('not json').toString('base64url') } })],
+      [
+        'clientDataJSON JSON',
+        (a) => ({
+          ...a,
+          response: {
+            ...a.response,
+            clientDataJSON: Buffer.from('not json').toString('base64url'),
+          },
+        }),
+      ],
     ];
     for (const [what, mangle] of cases) {
       const start = await client.startAuthentication();
@@ -92,9 +136,17 @@ describe('bad input gets a JSON error with a stable code, never a 500', () => {
     const device = new TestAuthenticator();
     const tx = await client.createRegisterTransaction('truncated');
     const start = await client.startRegistration(tx);
-    const reg = device.createCredential(start.handshake.challenge.publicKey, { origin: ORIGIN }) as any;
-    const cut = Buffer.from(reg.response.attestationObject, 'base64url').subarray(0, 40).toString('base64url');
-    const r = await client.finishRegistration(start.handshake.id, { ...reg, response: { ...reg.response, attestationObject: cut } }, tx);
+    const reg = device.createCredential(start.handshake.challenge.publicKey, {
+      origin: ORIGIN,
+    }) as any;
+    const cut = Buffer.from(reg.response.attestationObject, 'base64url')
+      .subarray(0, 40)
+      .toString('base64url');
+    const r = await client.finishRegistration(
+      start.handshake.id,
+      { ...reg, response: { ...reg.response, attestationObject: cut } },
+      tx,
+    );
     expect([r.status, (r.body as any).code]).toEqual([400, 'malformed_response']);
   });
 });
@@ -103,7 +155,11 @@ describe('CORS for the browser API', () => {
   it('answers a preflight from an allowed origin with the Passage SDK headers', async () => {
     const r = await raw(startPath(), {
       method: 'OPTIONS',
-      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,passage-flex-version' },
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,passage-flex-version',
+      },
     });
     expect(r.status).toBe(204);
     expect(r.headers.get('access-control-allow-origin')).toBe(ORIGIN);
@@ -113,29 +169,50 @@ describe('CORS for the browser API', () => {
   });
 
   it('never echoes a disallowed origin, on preflights or responses', async () => {
-    const pre = await raw(startPath(), { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const pre = await raw(startPath(), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
-    const r = await client.frontend('/authenticate/transactions/webauthn/start', {}, 'https://evil.example');
+    const r = await client.frontend(
+      '/authenticate/transactions/webauthn/start',
+      {},
+      'https://evil.example',
+    );
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('does not let one app’s origin through on another app', async () => {
     const other = await server.createApp({ name: 'B', origins: ['http://localhost:4000'] });
-    const r = await raw(`/v1/apps/${other.appId}/authenticate/transactions/webauthn/start`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: '{}' });
+    const r = await raw(`/v1/apps/${other.appId}/authenticate/transactions/webauthn/start`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('lets the browser read app_not_found for an unknown app id', async () => {
-    const r = await raw('/v1/apps/app_nope/authenticate/transactions/webauthn/start', { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: '{}' });
+    const r = await raw('/v1/apps/app_nope/authenticate/transactions/webauthn/start', {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(r.status).toBe(404);
     expect(r.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
 
   it('puts the CORS header on error responses too', async () => {
-    const r = await client.frontend('/authenticate/transactions/webauthn/start', { transaction_id: 'txn_nope' });
+    const r = await client.frontend('/authenticate/transactions/webauthn/start', {
+      transaction_id: 'txn_nope',
+    });
     expect(r.status).toBe(404);
     expect(r.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    const bad = await raw(startPath(), { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: '{oops' });
+    const bad = await raw(startPath(), {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
@@ -143,7 +220,10 @@ describe('CORS for the browser API', () => {
 
 describe('rate limiting of the browser API', () => {
   it('answers 429 rate_limited with Retry-After and CORS headers past the limit', async () => {
-    const limited = await startTestServer({ origins: [ORIGIN], env: { PASSKEYD_RATE_LIMIT_MAX: '3', PASSKEYD_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    const limited = await startTestServer({
+      origins: [ORIGIN],
+      env: { PASSKEYD_RATE_LIMIT_MAX: '3', PASSKEYD_RATE_LIMIT_WINDOW_SECONDS: '60' },
+    });
     try {
       const c = new CeremonyClient(limited.baseUrl, limited.appId, limited.apiKey, ORIGIN);
       const statuses = [];
@@ -168,7 +248,7 @@ describe('operations endpoints', () => {
   it('serves health, readiness and an OpenAPI document with every API path', async () => {
     expect((await raw('/healthz', {})).status).toBe(200);
     expect(await (await raw('/readyz', {})).json()).toEqual({ status: 'ready', storage: 'sqlite' });
-    const doc = (await (await raw("/openapi.json", {})).json()) as any;
+    const doc = (await (await raw('/openapi.json', {})).json()) as any;
     const paths = Object.keys(doc.paths);
     for (const p of [
       '/v1/apps/{appId}/register/transactions/webauthn/start',
@@ -177,7 +257,8 @@ describe('operations endpoints', () => {
       '/v1/apps/{appId}/authenticate/verify',
       '/v1/apps/{appId}/users/{userId}/devices/{deviceId}',
       '/v1/admin/apps',
-    ]) expect(paths).toContain(p);
+    ])
+      expect(paths).toContain(p);
     expect((await raw('/docs', {})).status).toBeLessThan(400);
   });
 });

@@ -11,11 +11,19 @@ export interface StorageConfig {
 export async function openStorage(cfg: StorageConfig): Promise<KyselyStorage> {
   const url = cfg.databaseUrl;
   if (url.startsWith('sqlite:')) {
-    return openSqliteStorage({ path: url.slice('sqlite:'.length) || './.data/passkeyd.db', migrate: cfg.migrate ?? true });
+    return openSqliteStorage({
+      path: url.slice('sqlite:'.length) || './.data/passkeyd.db',
+      migrate: cfg.migrate ?? true,
+    });
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { openPostgresStorage } = await import('./postgres.js');
-    return openPostgresStorage({ connectionString: url, migrate: cfg.migrate ?? true, poolSize: cfg.pg?.poolSize ?? 10, statementTimeoutMs: cfg.pg?.statementTimeoutMs ?? 5000 });
+    return openPostgresStorage({
+      connectionString: url,
+      migrate: cfg.migrate ?? true,
+      poolSize: cfg.pg?.poolSize ?? 10,
+      statementTimeoutMs: cfg.pg?.statementTimeoutMs ?? 5000,
+    });
   }
   throw new TypeError(`DATABASE_URL must start with sqlite: or postgres://`);
 }

@@ -30,16 +30,50 @@ describe('SQLite durability', () => {
     expect(built, 'packages/server/dist is missing: run `npm run build` first').toBe(true);
     const db = join(dir, 'passkeyd.db');
     const port = await freePort();
-    const env = { ...process.env, DATABASE_URL: `sqlite:${db}`, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent' };
-    const created = JSON.parse(execFileSync(process.execPath, [BIN, 'app', 'create', '--name', 'k', '--rp-id', 'localhost', '--origin', 'http://localhost:3000', '--json'], { env }).toString());
+    const env = {
+      ...process.env,
+      DATABASE_URL: `sqlite:${db}`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+    };
+    const created = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          BIN,
+          'app',
+          'create',
+          '--name',
+          'k',
+          '--rp-id',
+          'localhost',
+          '--origin',
+          'http://localhost:3000',
+          '--json',
+        ],
+        { env },
+      ).toString(),
+    );
     const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: 'ignore' });
     try {
       const base = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 100; i++) {
-        if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${base}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const client = new CeremonyClient(base, created.app_id, created.api_key, 'http://localhost:3000');
+      const client = new CeremonyClient(
+        base,
+        created.app_id,
+        created.api_key,
+        'http://localhost:3000',
+      );
       const finish = await client.register(new TestAuthenticator(), 'survivor');
       expect(finish.status).toBe(200);
       child.kill('SIGKILL');

@@ -42,14 +42,38 @@ describe('sqlite purge', () => {
       // Abandoned ceremonies: 3 000 transactions and challenges that expire at t = 1 000.
       await storage.transaction(async (tx) => {
         for (let i = 0; i < 3000; i++) {
-          await tx.transactions.create({ id: `txn_${i}`, appId: 'app_purge', kind: 'authenticate', userId: user.id, externalId: 'u', passkeyDisplayName: null, createdAt: 1, expiresAt: 1000, consumedAt: null });
-          await tx.handshakes.create({ id: `hs_${i}`, appId: 'app_purge', kind: 'authenticate', transactionId: `txn_${i}`, challenge: 'c'.repeat(43), userVerification: 'preferred', createdAt: 1, expiresAt: 1000, consumedAt: null });
+          await tx.transactions.create({
+            id: `txn_${i}`,
+            appId: 'app_purge',
+            kind: 'authenticate',
+            userId: user.id,
+            externalId: 'u',
+            passkeyDisplayName: null,
+            createdAt: 1,
+            expiresAt: 1000,
+            consumedAt: null,
+          });
+          await tx.handshakes.create({
+            id: `hs_${i}`,
+            appId: 'app_purge',
+            kind: 'authenticate',
+            transactionId: `txn_${i}`,
+            challenge: 'c'.repeat(43),
+            userVerification: 'preferred',
+            createdAt: 1,
+            expiresAt: 1000,
+            consumedAt: null,
+          });
         }
       });
       const grown = size(path) + size(`${path}-wal`);
       expect(grown).toBeGreaterThan(before + 500_000);
 
-      expect(await storage.purgeExpired(2000)).toEqual({ transactions: 3000, handshakes: 3000, nonces: 0 });
+      expect(await storage.purgeExpired(2000)).toEqual({
+        transactions: 3000,
+        handshakes: 3000,
+        nonces: 0,
+      });
       expect(size(`${path}-wal`)).toBe(0);
       expect(size(path)).toBeLessThanOrEqual(before * 1.1);
     } finally {

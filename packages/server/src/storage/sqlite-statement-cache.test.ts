@@ -28,7 +28,10 @@ describe('withStatementCache', () => {
     for (let i = 0; i < 5; i++) db.prepare('insert into t (v) values (?)').run([`v${i}`]);
     const rows = db.prepare('select count(*) as n from t').all([]);
     expect(rows).toEqual([{ n: 5 }]);
-    expect(opened.prepared).toEqual(['insert into t (v) values (?)', 'select count(*) as n from t']);
+    expect(opened.prepared).toEqual([
+      'insert into t (v) values (?)',
+      'select count(*) as n from t',
+    ]);
   });
 
   it('gives a fresh statement while the cached one is still iterating', () => {

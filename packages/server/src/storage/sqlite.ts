@@ -27,11 +27,15 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(native) }),
+  });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
   return new KyselyStorage(db, {
     engine: 'sqlite',
-    isUniqueViolation: (err) => (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    isUniqueViolation: (err) =>
+      (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+      (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
     afterPurge: async (d) => {
       // incremental_vacuum frees one page per step, and better-sqlite3's run() (Kysely's path)
       // steps once: exec() runs it to the end. The WAL file keeps its largest size until a

@@ -28,7 +28,12 @@ export interface TestServer {
   adminToken: string;
   server: RunningServer;
   config: Readonly<Config>;
-  createApp(input: { name: string; rpId?: string; origins: string[]; userVerification?: UserVerificationPolicy }): Promise<{ appId: string; apiKey: string }>;
+  createApp(input: {
+    name: string;
+    rpId?: string;
+    origins: string[];
+    userVerification?: UserVerificationPolicy;
+  }): Promise<{ appId: string; apiKey: string }>;
   close(): Promise<void>;
 }
 
@@ -46,7 +51,9 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     PASSKEYD_ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'silent',
     PASSKEYD_PURGE_INTERVAL_SECONDS: '0',
-    ...(opts.transactionTtlSeconds ? { PASSKEYD_TRANSACTION_TTL_SECONDS: String(opts.transactionTtlSeconds) } : {}),
+    ...(opts.transactionTtlSeconds
+      ? { PASSKEYD_TRANSACTION_TTL_SECONDS: String(opts.transactionTtlSeconds) }
+      : {}),
     ...(opts.nonceTtlSeconds ? { PASSKEYD_NONCE_TTL_SECONDS: String(opts.nonceTtlSeconds) } : {}),
     ...opts.env,
   });
@@ -55,12 +62,22 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   const deps = { storage: server.storage, clock };
   const make: TestServer['createApp'] = async (input) => {
     const { app, apiKey } = await createApp(
-      { name: input.name, rpId: input.rpId ?? 'localhost', origins: input.origins, ...(input.userVerification ? { userVerification: input.userVerification } : {}) },
+      {
+        name: input.name,
+        rpId: input.rpId ?? 'localhost',
+        origins: input.origins,
+        ...(input.userVerification ? { userVerification: input.userVerification } : {}),
+      },
       deps,
     );
     return { appId: app.id, apiKey: apiKey.secret };
   };
-  const first = await make({ name: 'Test app', rpId: opts.rpId ?? 'localhost', origins: opts.origins, ...(opts.userVerification ? { userVerification: opts.userVerification } : {}) });
+  const first = await make({
+    name: 'Test app',
+    rpId: opts.rpId ?? 'localhost',
+    origins: opts.origins,
+    ...(opts.userVerification ? { userVerification: opts.userVerification } : {}),
+  });
   // Browsers treat http://localhost as a secure context; http://127.0.0.1 would work too, but
   // localhost keeps the base URL and RP ID on one name.
   const baseUrl = server.url.replace('127.0.0.1', 'localhost');
@@ -78,5 +95,10 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   };
 }
 
-export { CeremonyClient, type AuthenticatorLike, type HttpResult, type Handshake } from './ceremony-client.js';
+export {
+  CeremonyClient,
+  type AuthenticatorLike,
+  type HttpResult,
+  type Handshake,
+} from './ceremony-client.js';
 export { ManualClock } from './manual-clock.js';

@@ -32,7 +32,10 @@ export function normalizeOrigin(value: string): string {
   }
   if (url.protocol === 'http:' && !isLocalhost(url.hostname)) {
     // WebAuthn only runs in secure contexts; plain http works for localhost alone.
-    throw bad(`origin "${value}" must use https; http is only a secure context on localhost`, 'origins');
+    throw bad(
+      `origin "${value}" must use https; http is only a secure context on localhost`,
+      'origins',
+    );
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
     throw bad(`origin "${value}" must not have a path, query or credentials`, 'origins');
@@ -63,7 +66,9 @@ export function checkRpIdAgainstOrigins(rpId: string, origins: string[]): void {
   }
 }
 
-export function validateAppSettings(s: Required<Pick<AppSettingsInput, 'name' | 'rpId' | 'origins'>> & AppSettingsInput) {
+export function validateAppSettings(
+  s: Required<Pick<AppSettingsInput, 'name' | 'rpId' | 'origins'>> & AppSettingsInput,
+) {
   const name = s.name.trim();
   if (!name || name.length > 200) throw bad('name must be 1-200 characters', 'name');
   if (s.origins.length === 0) throw bad('at least one allowed origin is required', 'origins');
@@ -72,7 +77,11 @@ export function validateAppSettings(s: Required<Pick<AppSettingsInput, 'name' | 
   checkRpIdAgainstOrigins(rpId, origins);
   const rpName = (s.rpName ?? name).trim() || name;
   const ceremonyTimeoutMs = s.ceremonyTimeoutMs ?? 300_000;
-  if (!Number.isInteger(ceremonyTimeoutMs) || ceremonyTimeoutMs < 10_000 || ceremonyTimeoutMs > 3_600_000) {
+  if (
+    !Number.isInteger(ceremonyTimeoutMs) ||
+    ceremonyTimeoutMs < 10_000 ||
+    ceremonyTimeoutMs > 3_600_000
+  ) {
     throw bad('ceremony timeout must be 10 000 to 3 600 000 ms', 'ceremony_timeout_ms');
   }
   const ttl = s.transactionTtlSeconds ?? null;

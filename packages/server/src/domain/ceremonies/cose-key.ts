@@ -32,12 +32,21 @@ export function importCosePublicKey(publicKeyB64u: string): ImportedKey {
   let jwk: JsonWebKey;
   if (alg === -7 && kty === cose.COSEKTY.EC2 && cose.isCOSEPublicKeyEC2(coseKey)) {
     if (coseKey.get(cose.COSEKEYS.crv) !== cose.COSECRV.P256) throw unsupported(alg);
-    jwk = { kty: 'EC', crv: 'P-256', x: b64u(coseKey.get(cose.COSEKEYS.x)), y: b64u(coseKey.get(cose.COSEKEYS.y)) };
+    jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: b64u(coseKey.get(cose.COSEKEYS.x)),
+      y: b64u(coseKey.get(cose.COSEKEYS.y)),
+    };
   } else if (alg === -8 && kty === cose.COSEKTY.OKP && cose.isCOSEPublicKeyOKP(coseKey)) {
     if (coseKey.get(cose.COSEKEYS.crv) !== cose.COSECRV.ED25519) throw unsupported(alg);
     jwk = { kty: 'OKP', crv: 'Ed25519', x: b64u(coseKey.get(cose.COSEKEYS.x)) };
   } else if (alg === -257 && kty === cose.COSEKTY.RSA && cose.isCOSEPublicKeyRSA(coseKey)) {
-    jwk = { kty: 'RSA', n: b64u(coseKey.get(cose.COSEKEYS.n)), e: b64u(coseKey.get(cose.COSEKEYS.e)) };
+    jwk = {
+      kty: 'RSA',
+      n: b64u(coseKey.get(cose.COSEKEYS.n)),
+      e: b64u(coseKey.get(cose.COSEKEYS.e)),
+    };
   } else {
     throw unsupported(alg);
   }
@@ -49,5 +58,8 @@ export function importCosePublicKey(publicKeyB64u: string): ImportedKey {
 }
 
 function unsupported(alg: unknown): PasskeydError {
-  return new PasskeydError('unsupported_algorithm', `COSE algorithm ${String(alg)} with this key type is not supported; use ES256 (-7), EdDSA (-8) or RS256 (-257).`);
+  return new PasskeydError(
+    'unsupported_algorithm',
+    `COSE algorithm ${String(alg)} with this key type is not supported; use ES256 (-7), EdDSA (-8) or RS256 (-257).`,
+  );
 }

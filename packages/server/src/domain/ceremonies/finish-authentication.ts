@@ -41,7 +41,13 @@ export async function finishAuthentication(
   log?: (msg: string, err: unknown) => void,
 ): Promise<{ nonce: string; user: User; credential: Credential }> {
   const now = deps.clock.now();
-  const handshake = await consumeHandshake(deps.storage, app.id, input.handshakeId, 'authenticate', now);
+  const handshake = await consumeHandshake(
+    deps.storage,
+    app.id,
+    input.handshakeId,
+    'authenticate',
+    now,
+  );
   const transactionId = transactionOfHandshake(handshake, input.transactionId);
   const txUser = transactionId
     ? (await loadLiveTransaction(deps.storage, app.id, transactionId, 'authenticate', now)).user
@@ -53,11 +59,26 @@ export async function finishAuthentication(
   const credentialId = credentialIdOf(input.response);
   const credential = await deps.storage.credentials.findByCredentialId(app.id, credentialId);
   if (!credential) {
-    await recordEvent(deps.storage, { appId: app.id, userId: txUser?.id ?? null, type: 'passkey_login_failed', detail: 'credential_not_found', meta: input.meta, now });
+    await recordEvent(deps.storage, {
+      appId: app.id,
+      userId: txUser?.id ?? null,
+      type: 'passkey_login_failed',
+      detail: 'credential_not_found',
+      meta: input.meta,
+      now,
+    });
     throw new PasskeydError('credential_not_found');
   }
   const failed = async (code: string) =>
-    recordEvent(deps.storage, { appId: app.id, userId: credential.userId, type: code === 'counter_regression' ? 'counter_regression' : 'passkey_login_failed', credentialId: credential.id, detail: code, meta: input.meta, now });
+    recordEvent(deps.storage, {
+      appId: app.id,
+      userId: credential.userId,
+      type: code === 'counter_regression' ? 'counter_regression' : 'passkey_login_failed',
+      credentialId: credential.id,
+      detail: code,
+      meta: input.meta,
+      now,
+    });
   if (txUser && credential.userId !== txUser.id) {
     await failed('credential_not_allowed');
     throw new PasskeydError('credential_not_allowed');
@@ -69,14 +90,22 @@ export async function finishAuthentication(
   try {
     // Step 6 (second half): a returned userHandle must be the owner's.
     checkUserHandle(input.response.response.userHandle, user);
-    verified = deps.settings.verifier === 'lean'
-      ? verifyAssertion(input.response, { ...deps.keyCache.get(`${app.id}:${credentialId}`, credential.publicKey), signCount: credential.signCount }, {
-          challenge: handshake.challenge,
-          origins: app.origins,
-          rpIdHash: rpIdHashOf(app.rpId),
-          requireUserVerification: handshake.userVerification === 'required',
-        })
-      : await verifyWithSimpleWebAuthn(input.response, credential, app, handshake, log);
+    verified =
+      deps.settings.verifier === 'lean'
+        ? verifyAssertion(
+            input.response,
+            {
+              ...deps.keyCache.get(`${app.id}:${credentialId}`, credential.publicKey),
+              signCount: credential.signCount,
+            },
+            {
+              challenge: handshake.challenge,
+              origins: app.origins,
+              rpIdHash: rpIdHashOf(app.rpId),
+              requireUserVerification: handshake.userVerification === 'required',
+            },
+          )
+        : await verifyWithSimpleWebAuthn(input.response, credential, app, handshake, log);
   } catch (e) {
     if (isPasskeydError(e)) await failed(e.code);
     throw e;
@@ -86,11 +115,27 @@ export async function finishAuthentication(
     if (transactionId) await consumeTransaction(tx, app.id, transactionId, 'authenticate', now);
     // The counter check in verifyAssertion read a value that a concurrent sign-in may have moved
     // since; recordUse re-checks it in its UPDATE, so exactly one of two racing replays wins.
-    const moved = await tx.credentials.recordUse(app.id, credential.id, { signCount: verified.signCount, backedUp: verified.backedUp, now });
+    const moved = await tx.credentials.recordUse(app.id, credential.id, {
+      signCount: verified.signCount,
+      backedUp: verified.backedUp,
+      now,
+    });
     if (!moved) throw new PasskeydError('counter_regression');
     await tx.users.recordLogin(app.id, user.id, now);
-    const nonce = await issueNonce(tx, { user, kind: 'authenticate', now, ttlSeconds: deps.settings.nonceTtlSeconds });
-    await recordEvent(tx, { appId: app.id, userId: user.id, type: 'passkey_login', credentialId: credential.id, meta: input.meta, now });
+    const nonce = await issueNonce(tx, {
+      user,
+      kind: 'authenticate',
+      now,
+      ttlSeconds: deps.settings.nonceTtlSeconds,
+    });
+    await recordEvent(tx, {
+      appId: app.id,
+      userId: user.id,
+      type: 'passkey_login',
+      credentialId: credential.id,
+      meta: input.meta,
+      now,
+    });
     return { nonce, user, credential };
   });
 }
@@ -124,11 +169,20 @@ async function verifyWithSimpleWebAuthn(
       expectedOrigin: app.origins,
       expectedRPID: app.rpId,
       requireUserVerification: handshake.userVerification === 'required',
-      credential: { id: credential.credentialId, publicKey: decodeBase64Any(credential.publicKey)!, counter: credential.signCount },
+      credential: {
+        id: credential.credentialId,
+        publicKey: decodeBase64Any(credential.publicKey)!,
+        counter: credential.signCount,
+      },
     });
     if (!r.verified) throw new PasskeydError('invalid_signature');
     const info = r.authenticationInfo;
-    return { signCount: info.newCounter, userVerified: info.userVerified, backupEligible: info.credentialDeviceType === 'multiDevice', backedUp: info.credentialBackedUp };
+    return {
+      signCount: info.newCounter,
+      userVerified: info.userVerified,
+      backupEligible: info.credentialDeviceType === 'multiDevice',
+      backedUp: info.credentialBackedUp,
+    };
   } catch (e) {
     if (isPasskeydError(e)) throw e;
     log?.('authentication verification failed', e);

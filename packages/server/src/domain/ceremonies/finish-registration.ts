@@ -1,6 +1,11 @@
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
-import { decodeAttestationObject, parseAuthenticatorData, decodeCredentialPublicKey, cose } from '@simplewebauthn/server/helpers';
+import {
+  decodeAttestationObject,
+  parseAuthenticatorData,
+  decodeCredentialPublicKey,
+  cose,
+} from '@simplewebauthn/server/helpers';
 import { createHash } from 'node:crypto';
 import type { DomainDeps } from '../deps.js';
 import { toBase64Url } from '../encoding.js';
@@ -33,9 +38,20 @@ export interface FinishRegistrationInput {
  * §7.1 verification including attestation, and anything it still rejects is
  * `webauthn_registration_failed`.
  */
-export async function finishRegistration(app: App, input: FinishRegistrationInput, deps: DomainDeps, log?: (msg: string, err: unknown) => void): Promise<{ nonce: string; credential: Credential }> {
+export async function finishRegistration(
+  app: App,
+  input: FinishRegistrationInput,
+  deps: DomainDeps,
+  log?: (msg: string, err: unknown) => void,
+): Promise<{ nonce: string; credential: Credential }> {
   const now = deps.clock.now();
-  const handshake = await consumeHandshake(deps.storage, app.id, input.handshakeId, 'register', now);
+  const handshake = await consumeHandshake(
+    deps.storage,
+    app.id,
+    input.handshakeId,
+    'register',
+    now,
+  );
   const transactionId = transactionOfHandshake(handshake, input.transactionId);
   if (!transactionId) throw new PasskeydError('transaction_not_found');
   const { user } = await loadLiveTransaction(deps.storage, app.id, transactionId, 'register', now);
@@ -44,7 +60,11 @@ export async function finishRegistration(app: App, input: FinishRegistrationInpu
   const credentialId = credentialIdOf(r);
   const clientDataJSON = decodeField(r.response.clientDataJSON, 'clientDataJSON');
   const attestationObject = decodeField(r.response.attestationObject, 'attestationObject');
-  checkClientData(parseClientData(clientDataJSON), { type: 'webauthn.create', challenge: handshake.challenge, origins: app.origins });
+  checkClientData(parseClientData(clientDataJSON), {
+    type: 'webauthn.create',
+    challenge: handshake.challenge,
+    origins: app.origins,
+  });
 
   let authData: ReturnType<typeof parseAuthenticatorData>;
   let fmt: string;
@@ -53,25 +73,42 @@ export async function finishRegistration(app: App, input: FinishRegistrationInpu
     fmt = String(att.get('fmt'));
     authData = parseAuthenticatorData(att.get('authData'));
   } catch (cause) {
-    throw new PasskeydError('malformed_response', 'attestationObject is truncated or not valid CBOR.', { cause });
+    throw new PasskeydError(
+      'malformed_response',
+      'attestationObject is truncated or not valid CBOR.',
+      { cause },
+    );
   }
-  if (!createHash('sha256').update(app.rpId).digest().equals(authData.rpIdHash)) throw new PasskeydError('rp_id_mismatch');
+  if (!createHash('sha256').update(app.rpId).digest().equals(authData.rpIdHash))
+    throw new PasskeydError('rp_id_mismatch');
   if (!authData.flags.up) throw new PasskeydError('user_presence_required');
-  if (handshake.userVerification === 'required' && !authData.flags.uv) throw new PasskeydError('user_verification_required');
+  if (handshake.userVerification === 'required' && !authData.flags.uv)
+    throw new PasskeydError('user_verification_required');
   if (!authData.credentialID || !authData.credentialPublicKey) {
-    throw new PasskeydError('malformed_response', 'authenticatorData carries no attested credential.');
+    throw new PasskeydError(
+      'malformed_response',
+      'authenticatorData carries no attested credential.',
+    );
   }
   if (toBase64Url(authData.credentialID) !== credentialId) {
-    throw new PasskeydError('malformed_response', 'rawId does not match the attested credential id.');
+    throw new PasskeydError(
+      'malformed_response',
+      'rawId does not match the attested credential id.',
+    );
   }
   let alg: unknown;
   try {
     alg = decodeCredentialPublicKey(authData.credentialPublicKey).get(cose.COSEKEYS.alg);
   } catch (cause) {
-    throw new PasskeydError('malformed_response', 'The credential public key is not valid CBOR.', { cause });
+    throw new PasskeydError('malformed_response', 'The credential public key is not valid CBOR.', {
+      cause,
+    });
   }
   if (!SUPPORTED_ALGORITHMS.includes(alg as (typeof SUPPORTED_ALGORITHMS)[number])) {
-    throw new PasskeydError('unsupported_algorithm', `COSE algorithm ${String(alg)} is not supported; use ES256, EdDSA or RS256.`);
+    throw new PasskeydError(
+      'unsupported_algorithm',
+      `COSE algorithm ${String(alg)} is not supported; use ES256, EdDSA or RS256.`,
+    );
   }
   const publicKey = toBase64Url(authData.credentialPublicKey);
   // Import now so an unusable key fails registration rather than the first sign-in; it also
@@ -99,7 +136,8 @@ export async function finishRegistration(app: App, input: FinishRegistrationInpu
       requireUserVerification: handshake.userVerification === 'required',
       supportedAlgorithmIDs: [...SUPPORTED_ALGORITHMS],
     });
-    if (!verification.verified) throw new Error('verifyRegistrationResponse returned verified: false');
+    if (!verification.verified)
+      throw new Error('verifyRegistrationResponse returned verified: false');
     info = verification.registrationInfo;
   } catch (cause) {
     if (isPasskeydError(cause)) throw cause;
@@ -130,8 +168,20 @@ export async function finishRegistration(app: App, input: FinishRegistrationInpu
     const consumed = await consumeTransaction(tx, app.id, transactionId, 'register', now);
     credential.friendlyName = consumed.passkeyDisplayName ?? consumed.externalId;
     await tx.credentials.create(credential);
-    const nonce = await issueNonce(tx, { user, kind: 'register', now, ttlSeconds: deps.settings.nonceTtlSeconds });
-    await recordEvent(tx, { appId: app.id, userId: user.id, type: 'passkey_register', credentialId: credential.id, meta: input.meta, now });
+    const nonce = await issueNonce(tx, {
+      user,
+      kind: 'register',
+      now,
+      ttlSeconds: deps.settings.nonceTtlSeconds,
+    });
+    await recordEvent(tx, {
+      appId: app.id,
+      userId: user.id,
+      type: 'passkey_register',
+      credentialId: credential.id,
+      meta: input.meta,
+      now,
+    });
     return { nonce, credential };
   });
 }

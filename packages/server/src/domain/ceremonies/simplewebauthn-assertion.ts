@@ -8,7 +8,8 @@ import type { RawCredentialResponse } from './webauthn-response.js';
  * the same bytes. Undecodable fields are passed through unchanged for SimpleWebAuthn to refuse.
  */
 export function toSimpleWebAuthnAssertion(r: RawCredentialResponse): AuthenticationResponseJSON {
-  const c = (v: string | null | undefined) => (typeof v === 'string' ? (canonicalBase64Url(v) ?? v) : v);
+  const c = (v: string | null | undefined) =>
+    typeof v === 'string' ? (canonicalBase64Url(v) ?? v) : v;
   return {
     id: c(r.id ?? r.rawId) as string,
     rawId: c(r.rawId ?? r.id) as string,

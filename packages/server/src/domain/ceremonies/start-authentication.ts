@@ -16,12 +16,22 @@ export async function startAuthentication(
   app: App,
   input: { transactionId: string | undefined },
   deps: DomainDeps,
-): Promise<{ handshake: Handshake; options: PublicKeyCredentialRequestOptionsJSON; transactionId: string | null }> {
+): Promise<{
+  handshake: Handshake;
+  options: PublicKeyCredentialRequestOptionsJSON;
+  transactionId: string | null;
+}> {
   const now = deps.clock.now();
   let allowCredentials: { id: string; transports?: string[] }[] | undefined;
   let transactionId: string | null = null;
   if (input.transactionId) {
-    const { tx, user } = await loadLiveTransaction(deps.storage, app.id, input.transactionId, 'authenticate', now);
+    const { tx, user } = await loadLiveTransaction(
+      deps.storage,
+      app.id,
+      input.transactionId,
+      'authenticate',
+      now,
+    );
     const creds = await deps.storage.credentials.listByUser(app.id, user.id);
     if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
     allowCredentials = creds.map((c) => ({ id: c.credentialId, transports: c.transports }));
@@ -31,7 +41,9 @@ export async function startAuthentication(
   const options = await generateAuthenticationOptions({
     rpID: app.rpId,
     challenge: decodeBase64Any(challenge)!,
-    timeout: transactionId ? app.ceremonyTimeoutMs : deps.settings.discoverableHandshakeTtlSeconds * 1000,
+    timeout: transactionId
+      ? app.ceremonyTimeoutMs
+      : deps.settings.discoverableHandshakeTtlSeconds * 1000,
     userVerification: app.userVerification,
     ...(allowCredentials ? { allowCredentials } : {}),
   });
@@ -43,7 +55,9 @@ export async function startAuthentication(
     challenge,
     userVerification: app.userVerification,
     now,
-    ttlMs: transactionId ? app.ceremonyTimeoutMs : deps.settings.discoverableHandshakeTtlSeconds * 1000,
+    ttlMs: transactionId
+      ? app.ceremonyTimeoutMs
+      : deps.settings.discoverableHandshakeTtlSeconds * 1000,
   });
   return { handshake, options, transactionId };
 }

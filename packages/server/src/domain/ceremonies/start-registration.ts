@@ -19,12 +19,26 @@ export async function startRegistration(
   app: App,
   input: { transactionId: string | undefined; authenticatorAttachment: AttachmentRequest },
   deps: DomainDeps,
-): Promise<{ handshake: Handshake; options: PublicKeyCredentialCreationOptionsJSON; transactionId: string }> {
+): Promise<{
+  handshake: Handshake;
+  options: PublicKeyCredentialCreationOptionsJSON;
+  transactionId: string;
+}> {
   if (!input.transactionId) {
-    throw new PasskeydError('invalid_request', 'transaction_id is required to register a passkey.', { details: { field: 'transaction_id' } });
+    throw new PasskeydError(
+      'invalid_request',
+      'transaction_id is required to register a passkey.',
+      { details: { field: 'transaction_id' } },
+    );
   }
   const now = deps.clock.now();
-  const { tx, user } = await loadLiveTransaction(deps.storage, app.id, input.transactionId, 'register', now);
+  const { tx, user } = await loadLiveTransaction(
+    deps.storage,
+    app.id,
+    input.transactionId,
+    'register',
+    now,
+  );
   const existing = await deps.storage.credentials.listByUser(app.id, user.id);
   const attachment =
     input.authenticatorAttachment === 'any'

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
-import { TestAuthenticator, generateCredentialKey, type Alg, type AssertionTamper } from '@passkeyd/test-authenticator';
+import {
+  TestAuthenticator,
+  generateCredentialKey,
+  type Alg,
+  type AssertionTamper,
+} from '@passkeyd/test-authenticator';
 import { importCosePublicKey } from './cose-key.js';
 import { verifyAssertion } from './verify-assertion.js';
 import { toSimpleWebAuthnAssertion } from './simplewebauthn-assertion.js';
@@ -25,32 +30,81 @@ interface Case {
 const CASES: Case[] = [
   { name: 'an honest assertion', ok: true },
   { name: 'an honest assertion with UV required', ok: true, requireUV: true },
-  { name: 'an honest assertion from a counterless authenticator', ok: true, device: { counterStep: 0 } },
+  {
+    name: 'an honest assertion from a counterless authenticator',
+    ok: true,
+    device: { counterStep: 0 },
+  },
   { name: 'a wrong origin', tamper: { origin: 'https://evil.example' } },
   { name: 'a wrong challenge', tamper: { challenge: Buffer.alloc(32, 1).toString('base64url') } },
   { name: 'a registration type', tamper: { type: 'webauthn.create' } },
   { name: 'another RP ID', tamper: { rpId: 'evil.example' } },
   { name: 'no user presence', tamper: { clearUserPresent: true } },
-  { name: 'no user verification when required', tamper: { clearUserVerified: true }, requireUV: true },
-  { name: 'no user verification when preferred', ok: true, tamper: { clearUserVerified: true }, requireUV: false },
+  {
+    name: 'no user verification when required',
+    tamper: { clearUserVerified: true },
+    requireUV: true,
+  },
+  {
+    name: 'no user verification when preferred',
+    ok: true,
+    tamper: { clearUserVerified: true },
+    requireUV: false,
+  },
   { name: 'a flipped signature bit', tamper: { tamperSignature: true } },
   { name: 'a counter that went backwards', storedCounter: 50 },
   { name: 'a counter equal to the stored one', tamper: { signCount: 7 }, storedCounter: 7 },
   { name: 'a zero counter after a non-zero one', tamper: { signCount: 0 }, storedCounter: 3 },
   { name: 'truncated authenticator data', tamper: { truncateAuthenticatorData: true } },
-  { name: 'backup state without eligibility', device: { backupEligible: false, backupState: true } },
-  { name: 'a signature over other data', mangle: (r) => ({ ...r, response: { ...r.response, authenticatorData: Buffer.concat([Buffer.from(r.response.authenticatorData, 'base64url'), Buffer.from([0])]).toString('base64url') } }) },
-  { name: 'a top origin outside a cross-origin frame', mangle: (r) => withClientData(r, (c) => ({ ...c, topOrigin: 'https://top.example' })) },
-  { name: 'a cross-origin frame without top origin', mangle: (r) => withClientData(r, (c) => ({ ...c, crossOrigin: true })) },
-  { name: 'a bad token binding status', mangle: (r) => withClientData(r, (c) => ({ ...c, tokenBinding: { status: 'bogus' } })) },
-  { name: 'clientDataJSON that is not JSON', mangle: (r) => ({ ...r, response: { ...r.response, clientDataJSON: Buffer.from('nope').toString('base64url') } }) },
+  {
+    name: 'backup state without eligibility',
+    device: { backupEligible: false, backupState: true },
+  },
+  {
+    name: 'a signature over other data',
+    mangle: (r) => ({
+      ...r,
+      response: {
+        ...r.response,
+        authenticatorData: Buffer.concat([
+          Buffer.from(r.response.authenticatorData, 'base64url'),
+          Buffer.from([0]),
+        ]).toString('base64url'),
+      },
+    }),
+  },
+  {
+    name: 'a top origin outside a cross-origin frame',
+    mangle: (r) => withClientData(r, (c) => ({ ...c, topOrigin: 'https://top.example' })),
+  },
+  {
+    name: 'a cross-origin frame without top origin',
+    mangle: (r) => withClientData(r, (c) => ({ ...c, crossOrigin: true })),
+  },
+  {
+    name: 'a bad token binding status',
+    mangle: (r) => withClientData(r, (c) => ({ ...c, tokenBinding: { status: 'bogus' } })),
+  },
+  {
+    name: 'clientDataJSON that is not JSON',
+    mangle: (r) => ({
+      ...r,
+      response: { ...r.response, clientDataJSON: Buffer.from('nope').toString('base64url') },
+    }),
+  },
 ];
 
 // Re-signing is impossible from outside, so client-data edits also break the signature; both
 // verifiers must still agree (on "no"), which is what a differential test demands.
 function withClientData(r: any, edit: (c: Record<string, unknown>) => Record<string, unknown>) {
   const c = JSON.parse(Buffer.from(r.response.clientDataJSON, 'base64url').toString());
-  return { ...r, response: { ...r.response, clientDataJSON: Buffer.from(JSON.stringify(edit(c))).toString('base64url') } };
+  return {
+    ...r,
+    response: {
+      ...r.response,
+      clientDataJSON: Buffer.from(JSON.stringify(edit(c))).toString('base64url'),
+    },
+  };
 }
 
 const rsaKey = generateCredentialKey('RS256');
@@ -58,23 +112,35 @@ const rsaKey = generateCredentialKey('RS256');
 async function verdicts(alg: Alg, c: Case) {
   const device = new TestAuthenticator(c.device);
   device.createCredential(
-    { challenge: CHALLENGE, rp: { id: RP_ID, name: 'x' }, user: { id: 'dXNlcg', name: 'u', displayName: 'u' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }] },
+    {
+      challenge: CHALLENGE,
+      rp: { id: RP_ID, name: 'x' },
+      user: { id: 'dXNlcg', name: 'u', displayName: 'u' },
+      pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+    },
     { origin: ORIGIN, alg, ...(alg === 'RS256' ? { key: rsaKey } : {}) },
   );
   const stored = device.credentials()[0]!;
-  let response = device.getAssertion({ challenge: CHALLENGE, rpId: RP_ID }, { origin: ORIGIN, ...(c.tamper ? { tamper: c.tamper } : {}) }) as any;
+  let response = device.getAssertion(
+    { challenge: CHALLENGE, rpId: RP_ID },
+    { origin: ORIGIN, ...(c.tamper ? { tamper: c.tamper } : {}) },
+  ) as any;
   if (c.mangle) response = c.mangle(response);
   const publicKey = Buffer.from(stored.publicKeyCose).toString('base64url');
   const counter = c.storedCounter ?? 0;
 
   let lean: string;
   try {
-    verifyAssertion(response as RawCredentialResponse, { ...importCosePublicKey(publicKey), signCount: counter }, {
-      challenge: CHALLENGE,
-      origins: [ORIGIN],
-      rpIdHash: createHash('sha256').update(RP_ID).digest(),
-      requireUserVerification: c.requireUV ?? false,
-    });
+    verifyAssertion(
+      response as RawCredentialResponse,
+      { ...importCosePublicKey(publicKey), signCount: counter },
+      {
+        challenge: CHALLENGE,
+        origins: [ORIGIN],
+        rpIdHash: createHash('sha256').update(RP_ID).digest(),
+        requireUserVerification: c.requireUV ?? false,
+      },
+    );
     lean = 'accepted';
   } catch (e) {
     lean = `refused (${(e as { code?: string }).code ?? (e as Error).message})`;

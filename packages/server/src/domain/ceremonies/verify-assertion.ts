@@ -1,7 +1,12 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { PasskeydError } from '../errors.js';
-import { checkClientData, decodeField, parseClientData, type RawCredentialResponse } from './webauthn-response.js';
+import {
+  checkClientData,
+  decodeField,
+  parseClientData,
+  type RawCredentialResponse,
+} from './webauthn-response.js';
 
 export interface AssertionExpectations {
   challenge: string;
@@ -53,7 +58,9 @@ export function verifyAssertion(
   try {
     parsed = parseAuthenticatorData(authData);
   } catch (cause) {
-    throw new PasskeydError('malformed_response', 'authenticatorData is truncated or malformed.', { cause });
+    throw new PasskeydError('malformed_response', 'authenticatorData is truncated or malformed.', {
+      cause,
+    });
   }
   const { flags } = parsed;
 
@@ -70,7 +77,10 @@ export function verifyAssertion(
 
   // Step 18: BS without BE is an authenticator bug (§6.1 flags); refuse it as SimpleWebAuthn does.
   if (flags.bs && !flags.be) {
-    throw new PasskeydError('webauthn_login_failed', 'The authenticator reported backup state without backup eligibility.');
+    throw new PasskeydError(
+      'webauthn_login_failed',
+      'The authenticator reported backup state without backup eligibility.',
+    );
   }
 
   // Steps 19-21: verify the signature over authenticatorData || SHA-256(clientDataJSON).
@@ -90,7 +100,10 @@ export function verifyAssertion(
   // such as synced passkeys). Checked after the signature so a forgery is never reported as a
   // cloned authenticator.
   if ((parsed.counter > 0 || credential.signCount > 0) && parsed.counter <= credential.signCount) {
-    throw new PasskeydError('counter_regression', `The sign counter went from ${credential.signCount} to ${parsed.counter}: this passkey may have been cloned.`);
+    throw new PasskeydError(
+      'counter_regression',
+      `The sign counter went from ${credential.signCount} to ${parsed.counter}: this passkey may have been cloned.`,
+    );
   }
 
   return {

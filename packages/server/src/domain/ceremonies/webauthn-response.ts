@@ -29,11 +29,18 @@ export interface ClientData {
 }
 
 const malformed = (what: string) =>
-  new PasskeydError('malformed_response', `${what} is not valid base64url.`, { details: { field: what } });
+  new PasskeydError('malformed_response', `${what} is not valid base64url.`, {
+    details: { field: what },
+  });
 
-export function decodeField(value: string | undefined | null, what: string): Uint8Array<ArrayBuffer> {
+export function decodeField(
+  value: string | undefined | null,
+  what: string,
+): Uint8Array<ArrayBuffer> {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new PasskeydError('malformed_response', `${what} is missing.`, { details: { field: what } });
+    throw new PasskeydError('malformed_response', `${what} is missing.`, {
+      details: { field: what },
+    });
   }
   const bytes = decodeBase64Any(value);
   if (!bytes) throw malformed(what);
@@ -54,7 +61,10 @@ export function credentialIdOf(r: RawCredentialResponse): string {
     }
   }
   if (r.type !== undefined && r.type !== 'public-key') {
-    throw new PasskeydError('malformed_response', `credential type must be "public-key", got "${r.type}".`);
+    throw new PasskeydError(
+      'malformed_response',
+      `credential type must be "public-key", got "${r.type}".`,
+    );
   }
   return toBase64Url(bytes);
 }
@@ -68,8 +78,17 @@ export function parseClientData(clientDataJSON: Uint8Array): ClientData {
     throw new PasskeydError('malformed_response', 'clientDataJSON is not UTF-8 JSON.', { cause });
   }
   const c = parsed as Partial<ClientData> | null;
-  if (!c || typeof c !== 'object' || typeof c.type !== 'string' || typeof c.challenge !== 'string' || typeof c.origin !== 'string') {
-    throw new PasskeydError('malformed_response', 'clientDataJSON lacks type, challenge or origin.');
+  if (
+    !c ||
+    typeof c !== 'object' ||
+    typeof c.type !== 'string' ||
+    typeof c.challenge !== 'string' ||
+    typeof c.origin !== 'string'
+  ) {
+    throw new PasskeydError(
+      'malformed_response',
+      'clientDataJSON lacks type, challenge or origin.',
+    );
   }
   return c as ClientData;
 }
@@ -81,13 +100,21 @@ export function parseClientData(clientDataJSON: Uint8Array): ClientData {
  */
 export function checkClientData(
   c: ClientData,
-  expected: { type: 'webauthn.create' | 'webauthn.get'; challenge: string; origins: readonly string[] },
+  expected: {
+    type: 'webauthn.create' | 'webauthn.get';
+    challenge: string;
+    origins: readonly string[];
+  },
 ): void {
   if (c.type !== expected.type) {
-    throw new PasskeydError('ceremony_type_mismatch', `clientDataJSON.type is "${c.type}", expected "${expected.type}".`);
+    throw new PasskeydError(
+      'ceremony_type_mismatch',
+      `clientDataJSON.type is "${c.type}", expected "${expected.type}".`,
+    );
   }
   const got = decodeBase64Any(c.challenge);
-  if (!got || toBase64Url(got) !== expected.challenge) throw new PasskeydError('challenge_mismatch');
+  if (!got || toBase64Url(got) !== expected.challenge)
+    throw new PasskeydError('challenge_mismatch');
   if (!expected.origins.includes(c.origin)) {
     throw new PasskeydError('origin_mismatch', `Origin ${c.origin} is not allowed for this app.`);
   }
@@ -95,11 +122,18 @@ export function checkClientData(
   // rejects the same cases (topOrigin without a configured expectation); kept identical so the
   // differential test holds.
   if (c.topOrigin !== undefined) {
-    throw new PasskeydError('origin_mismatch', `Cross-origin (top origin ${String(c.topOrigin)}) ceremonies are not allowed.`);
+    throw new PasskeydError(
+      'origin_mismatch',
+      `Cross-origin (top origin ${String(c.topOrigin)}) ceremonies are not allowed.`,
+    );
   }
   if (c.tokenBinding !== undefined) {
     const tb = c.tokenBinding as { status?: unknown } | null;
-    if (!tb || typeof tb !== 'object' || !['present', 'supported', 'notSupported'].includes(String(tb.status))) {
+    if (
+      !tb ||
+      typeof tb !== 'object' ||
+      !['present', 'supported', 'notSupported'].includes(String(tb.status))
+    ) {
       throw new PasskeydError('malformed_response', 'clientDataJSON.tokenBinding is malformed.');
     }
   }

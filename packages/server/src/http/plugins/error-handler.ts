@@ -1,14 +1,25 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_CODES, PasskeydError, isPasskeydError, type ErrorCode } from '../../domain/errors.js';
+import {
+  ERROR_CODES,
+  PasskeydError,
+  isPasskeydError,
+  type ErrorCode,
+} from '../../domain/errors.js';
 
 function send(code: ErrorCode, message: string) {
   return { status: ERROR_CODES[code].status, body: { code, error: message } };
 }
 
 /** Maps every failure to `{code, error}`; internals go to the log only, never to the client. */
-export function toWireError(err: unknown): { status: number; body: { code: string; error: string } } {
+export function toWireError(err: unknown): {
+  status: number;
+  body: { code: string; error: string };
+} {
   if (isPasskeydError(err)) return { status: err.status, body: err.toJSON() };
-  const e = err as FastifyError & { validation?: { instancePath?: string; message?: string }[]; validationContext?: string };
+  const e = err as FastifyError & {
+    validation?: { instancePath?: string; message?: string }[];
+    validationContext?: string;
+  };
   if (e.validation) {
     const first = e.validation[0];
     const where = `${e.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
@@ -25,7 +36,8 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
       return send('invalid_request', 'The request body is not valid JSON.');
   }
   if (e.statusCode === 429) return send('rate_limited', ERROR_CODES.rate_limited.message);
-  if (e instanceof SyntaxError || e.statusCode === 400) return send('invalid_request', 'The request body is not valid JSON.');
+  if (e instanceof SyntaxError || e.statusCode === 400)
+    return send('invalid_request', 'The request body is not valid JSON.');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return send('invalid_request', e.message || 'The request is malformed.');
   }
@@ -37,11 +49,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const { status, body } = toWireError(err);
     // A coded 5xx (database unreachable, console not built) is an expected state, not a bug.
     if (status >= 500 && !isPasskeydError(err)) req.log.error({ err }, 'unhandled error');
-    else if (status >= 500) req.log.warn({ code: (err as PasskeydError).code }, err instanceof Error ? err.message : 'unavailable');
-    else if (isPasskeydError(err) && err.cause) req.log.info({ code: err.code, cause: String(err.cause) }, 'request refused');
+    else if (status >= 500)
+      req.log.warn(
+        { code: (err as PasskeydError).code },
+        err instanceof Error ? err.message : 'unavailable',
+      );
+    else if (isPasskeydError(err) && err.cause)
+      req.log.info({ code: err.code, cause: String(err.cause) }, 'request refused');
     reply.status(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send(new PasskeydError('not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`).toJSON());
+    reply
+      .status(404)
+      .send(
+        new PasskeydError(
+          'not_found',
+          `No route for ${req.method} ${req.url.split('?')[0]}.`,
+        ).toJSON(),
+      );
   });
 }

@@ -48,7 +48,11 @@ export function registerFrontendCors(scope: FastifyInstance, storage: Storage): 
       .map((h) => h.trim())
       .filter((h) => HEADER_NAME.test(h))
       .slice(0, 20);
-    const allowed = new Set(['content-type', 'passage-flex-version', ...requested.map((h) => h.toLowerCase())]);
+    const allowed = new Set([
+      'content-type',
+      'passage-flex-version',
+      ...requested.map((h) => h.toLowerCase()),
+    ]);
     return reply
       .status(204)
       .header('access-control-allow-methods', 'POST, OPTIONS')

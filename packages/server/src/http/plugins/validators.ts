@@ -8,12 +8,20 @@ import type { FastifyInstance } from 'fastify';
  */
 export function registerValidators(app: FastifyInstance, sharedSchemas: AnySchema[]): void {
   const make = (coerceTypes: boolean | 'array') => {
-    const ajv = new Ajv.default({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+    const ajv = new Ajv.default({
+      coerceTypes,
+      useDefaults: true,
+      removeAdditional: false,
+      allErrors: false,
+      strict: false,
+    });
     addFormats.default(ajv);
     for (const s of sharedSchemas) ajv.addSchema(s);
     return ajv;
   };
   const strict = make(false);
   const coercing = make('array');
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema),
+  );
 }

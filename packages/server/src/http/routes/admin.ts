@@ -24,7 +24,8 @@ export function adminAuth(deps: HttpDeps) {
     if (!expected) throw new PasskeydError('admin_api_disabled');
     const given = bearerToken(req);
     if (given === undefined && (await consoleSession(req))) return;
-    if (!given || !safeEqual(sha256(given), expected)) throw new PasskeydError('invalid_admin_token');
+    if (!given || !safeEqual(sha256(given), expected))
+      throw new PasskeydError('invalid_admin_token');
   };
 }
 
@@ -32,70 +33,185 @@ export function adminAuth(deps: HttpDeps) {
  * Operators' API under /v1/admin (no overlap with /v1/apps/...). Disabled unless an admin token
  * is configured; the token is compared as SHA-256 digests in constant time and never logged.
  */
-export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (scope, { deps }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
+  scope,
+  { deps },
+) => {
   scope.addHook('onRequest', adminAuth(deps));
   const security = [{ adminToken: [] }];
   const tags = ['admin'];
-  const AppWithKey = Type.Object({ app: Type.Ref('AdminApp'), api_key: Type.String({ description: 'Shown once.' }), api_key_id: Type.String() });
+  const AppWithKey = Type.Object({
+    app: Type.Ref('AdminApp'),
+    api_key: Type.String({ description: 'Shown once.' }),
+    api_key_id: Type.String(),
+  });
 
-  scope.get('/apps', { schema: { tags, security, summary: 'List apps', response: { 200: Type.Object({ apps: Type.Array(Type.Ref('AdminApp')) }), ...errorResponses(401, 403) } } }, async () => ({
-    apps: (await deps.storage.apps.list()).map(adminAppToWire),
-  }));
-
-  scope.post('/apps', { schema: { tags, security, summary: 'Create an app and its first API key', body: CreateAppBody, response: { 201: AppWithKey, ...errorResponses(400, 401, 403) } } }, async (req, reply) => {
-    const b = req.body;
-    const { app, apiKey } = await createApp(
-      {
-        name: b.name,
-        rpId: b.rp_id,
-        origins: b.origins,
-        ...(b.rp_name !== undefined ? { rpName: b.rp_name } : {}),
-        ...(b.user_verification !== undefined ? { userVerification: b.user_verification } : {}),
-        ...(b.authenticator_attachment !== undefined ? { authenticatorAttachment: b.authenticator_attachment } : {}),
-        ...(b.ceremony_timeout_ms !== undefined ? { ceremonyTimeoutMs: b.ceremony_timeout_ms } : {}),
-        ...(b.transaction_ttl_seconds !== undefined ? { transactionTtlSeconds: b.transaction_ttl_seconds } : {}),
+  scope.get(
+    '/apps',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List apps',
+        response: {
+          200: Type.Object({ apps: Type.Array(Type.Ref('AdminApp')) }),
+          ...errorResponses(401, 403),
+        },
       },
-      deps,
-    );
-    return reply.status(201).send({ app: adminAppToWire(app), api_key: apiKey.secret, api_key_id: apiKey.key.id });
-  });
+    },
+    async () => ({
+      apps: (await deps.storage.apps.list()).map(adminAppToWire),
+    }),
+  );
 
-  scope.get('/apps/:appId', { schema: { tags, security, summary: 'Get an app', params: AppIdParams, response: { 200: Type.Object({ app: Type.Ref('AdminApp') }), ...errorResponses(401, 403, 404) } } }, async (req) => ({
-    app: adminAppToWire(await getApp(deps.storage, req.params.appId)),
-  }));
-
-  scope.patch('/apps/:appId', { schema: { tags, security, summary: 'Update an app', params: AppIdParams, body: UpdateAppBody, response: { 200: Type.Object({ app: Type.Ref('AdminApp') }), ...errorResponses(400, 401, 403, 404) } } }, async (req) => {
-    const b = req.body;
-    const app = await updateApp(
-      req.params.appId,
-      {
-        name: b.name,
-        rpId: b.rp_id,
-        rpName: b.rp_name,
-        origins: b.origins,
-        userVerification: b.user_verification,
-        authenticatorAttachment: b.authenticator_attachment,
-        ceremonyTimeoutMs: b.ceremony_timeout_ms,
-        transactionTtlSeconds: b.transaction_ttl_seconds,
+  scope.post(
+    '/apps',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create an app and its first API key',
+        body: CreateAppBody,
+        response: { 201: AppWithKey, ...errorResponses(400, 401, 403) },
       },
-      deps,
-    );
-    return { app: adminAppToWire(app) };
-  });
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const { app, apiKey } = await createApp(
+        {
+          name: b.name,
+          rpId: b.rp_id,
+          origins: b.origins,
+          ...(b.rp_name !== undefined ? { rpName: b.rp_name } : {}),
+          ...(b.user_verification !== undefined ? { userVerification: b.user_verification } : {}),
+          ...(b.authenticator_attachment !== undefined
+            ? { authenticatorAttachment: b.authenticator_attachment }
+            : {}),
+          ...(b.ceremony_timeout_ms !== undefined
+            ? { ceremonyTimeoutMs: b.ceremony_timeout_ms }
+            : {}),
+          ...(b.transaction_ttl_seconds !== undefined
+            ? { transactionTtlSeconds: b.transaction_ttl_seconds }
+            : {}),
+        },
+        deps,
+      );
+      return reply
+        .status(201)
+        .send({ app: adminAppToWire(app), api_key: apiKey.secret, api_key_id: apiKey.key.id });
+    },
+  );
 
-  scope.get('/apps/:appId/keys', { schema: { tags, security, summary: "List an app's API keys (prefixes only)", params: AppIdParams, response: { 200: Type.Object({ keys: Type.Array(Type.Ref('AdminApiKey')) }), ...errorResponses(401, 403, 404) } } }, async (req) => {
-    await getApp(deps.storage, req.params.appId);
-    return { keys: (await deps.storage.apiKeys.list(req.params.appId)).map(apiKeyToWire) };
-  });
+  scope.get(
+    '/apps/:appId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Get an app',
+        params: AppIdParams,
+        response: {
+          200: Type.Object({ app: Type.Ref('AdminApp') }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (req) => ({
+      app: adminAppToWire(await getApp(deps.storage, req.params.appId)),
+    }),
+  );
 
-  scope.post('/apps/:appId/keys', { schema: { tags, security, summary: 'Create an API key (the secret is shown once)', params: AppIdParams, body: Type.Optional(CreateKeyBody), response: { 201: Type.Object({ key: Type.Ref('AdminApiKey'), api_key: Type.String() }), ...errorResponses(400, 401, 403, 404) } } }, async (req, reply) => {
-    await getApp(deps.storage, req.params.appId);
-    const created = await createApiKey(req.params.appId, req.body?.name ?? 'default', deps);
-    return reply.status(201).send({ key: apiKeyToWire(created.key), api_key: created.secret });
-  });
+  scope.patch(
+    '/apps/:appId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Update an app',
+        params: AppIdParams,
+        body: UpdateAppBody,
+        response: {
+          200: Type.Object({ app: Type.Ref('AdminApp') }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const app = await updateApp(
+        req.params.appId,
+        {
+          name: b.name,
+          rpId: b.rp_id,
+          rpName: b.rp_name,
+          origins: b.origins,
+          userVerification: b.user_verification,
+          authenticatorAttachment: b.authenticator_attachment,
+          ceremonyTimeoutMs: b.ceremony_timeout_ms,
+          transactionTtlSeconds: b.transaction_ttl_seconds,
+        },
+        deps,
+      );
+      return { app: adminAppToWire(app) };
+    },
+  );
 
-  scope.delete('/apps/:appId/keys/:keyId', { schema: { tags, security, summary: 'Revoke an API key', params: KeyParams, response: errorResponses(401, 403, 404) } }, async (req, reply) => {
-    await revokeApiKey(req.params.appId, req.params.keyId, deps);
-    return reply.status(200).send();
-  });
+  scope.get(
+    '/apps/:appId/keys',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "List an app's API keys (prefixes only)",
+        params: AppIdParams,
+        response: {
+          200: Type.Object({ keys: Type.Array(Type.Ref('AdminApiKey')) }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (req) => {
+      await getApp(deps.storage, req.params.appId);
+      return { keys: (await deps.storage.apiKeys.list(req.params.appId)).map(apiKeyToWire) };
+    },
+  );
+
+  scope.post(
+    '/apps/:appId/keys',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create an API key (the secret is shown once)',
+        params: AppIdParams,
+        body: Type.Optional(CreateKeyBody),
+        response: {
+          201: Type.Object({ key: Type.Ref('AdminApiKey'), api_key: Type.String() }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      await getApp(deps.storage, req.params.appId);
+      const created = await createApiKey(req.params.appId, req.body?.name ?? 'default', deps);
+      return reply.status(201).send({ key: apiKeyToWire(created.key), api_key: created.secret });
+    },
+  );
+
+  scope.delete(
+    '/apps/:appId/keys/:keyId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Revoke an API key',
+        params: KeyParams,
+        response: errorResponses(401, 403, 404),
+      },
+    },
+    async (req, reply) => {
+      await revokeApiKey(req.params.appId, req.params.keyId, deps);
+      return reply.status(200).send();
+    },
+  );
 };

@@ -9,26 +9,37 @@ import type { HttpDeps } from '../context.js';
 import { requestMeta } from '../context.js';
 import { loadRequestApp, registerFrontendCors } from '../plugins/frontend-cors.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
-import { AuthenticateStartBody, FinishBody, HandshakeResponse, NonceResponse, RegisterStartBody } from '../schemas/frontend.js';
+import {
+  AuthenticateStartBody,
+  FinishBody,
+  HandshakeResponse,
+  NonceResponse,
+  RegisterStartBody,
+} from '../schemas/frontend.js';
 
 /**
  * The browser-facing API (passage-wire.md §2, F1-F4). Public: the app id in the path is the only
  * key, so origins are checked (CORS here, clientDataJSON in the domain) and requests are
  * rate-limited per client address and app.
  */
-export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (scope, { deps }) => {
+export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
+  scope,
+  { deps },
+) => {
   registerFrontendCors(scope, deps.storage);
   const rateLimit =
     deps.config.rateLimitMax > 0
       ? {
           max: deps.config.rateLimitMax,
           timeWindow: deps.config.rateLimitWindowSeconds * 1000,
-          keyGenerator: (req: { ip: string; params: unknown }) => `${req.ip}|${(req.params as { appId?: string }).appId ?? ''}`,
+          keyGenerator: (req: { ip: string; params: unknown }) =>
+            `${req.ip}|${(req.params as { appId?: string }).appId ?? ''}`,
         }
       : false;
   const tags = ['frontend'];
-  const log = (req: { log: { info: (o: object, m: string) => void } }) => (msg: string, err: unknown) =>
-    req.log.info({ reason: err instanceof Error ? err.message : String(err) }, msg);
+  const log =
+    (req: { log: { info: (o: object, m: string) => void } }) => (msg: string, err: unknown) =>
+      req.log.info({ reason: err instanceof Error ? err.message : String(err) }, msg);
 
   const app = async (req: Parameters<typeof loadRequestApp>[0]) => {
     const a = await loadRequestApp(req, deps.storage);
@@ -40,12 +51,28 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
     '/apps/:appId/register/transactions/webauthn/start',
     {
       config: { rateLimit },
-      schema: { tags, summary: 'Start passkey registration (F1)', params: AppIdParams, body: RegisterStartBody, response: { 200: HandshakeResponse, ...errorResponses(400, 404, 410, 429) } },
+      schema: {
+        tags,
+        summary: 'Start passkey registration (F1)',
+        params: AppIdParams,
+        body: RegisterStartBody,
+        response: { 200: HandshakeResponse, ...errorResponses(400, 404, 410, 429) },
+      },
     },
     async (req) => {
       const a = await app(req);
-      const r = await startRegistration(a, { transactionId: req.body.transaction_id, authenticatorAttachment: req.body.authenticator_attachment }, deps);
-      return { handshake: { id: r.handshake.id, challenge: { publicKey: r.options } }, transaction_id: r.transactionId };
+      const r = await startRegistration(
+        a,
+        {
+          transactionId: req.body.transaction_id,
+          authenticatorAttachment: req.body.authenticator_attachment,
+        },
+        deps,
+      );
+      return {
+        handshake: { id: r.handshake.id, challenge: { publicKey: r.options } },
+        transaction_id: r.transactionId,
+      };
     },
   );
 
@@ -53,13 +80,24 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
     '/apps/:appId/register/transactions/webauthn/finish',
     {
       config: { rateLimit },
-      schema: { tags, summary: 'Finish passkey registration (F2); returns a nonce', params: AppIdParams, body: FinishBody, response: { 200: NonceResponse, ...errorResponses(400, 401, 404, 409, 410, 429) } },
+      schema: {
+        tags,
+        summary: 'Finish passkey registration (F2); returns a nonce',
+        params: AppIdParams,
+        body: FinishBody,
+        response: { 200: NonceResponse, ...errorResponses(400, 401, 404, 409, 410, 429) },
+      },
     },
     async (req) => {
       const a = await app(req);
       const r = await finishRegistration(
         a,
-        { handshakeId: req.body.handshake_id, response: req.body.handshake_response as unknown as RawCredentialResponse, ...(req.body.transaction_id ? { transactionId: req.body.transaction_id } : {}), meta: requestMeta(req) },
+        {
+          handshakeId: req.body.handshake_id,
+          response: req.body.handshake_response as unknown as RawCredentialResponse,
+          ...(req.body.transaction_id ? { transactionId: req.body.transaction_id } : {}),
+          meta: requestMeta(req),
+        },
         deps,
         log(req),
       );
@@ -71,12 +109,21 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
     '/apps/:appId/authenticate/transactions/webauthn/start',
     {
       config: { rateLimit },
-      schema: { tags, summary: 'Start passkey sign-in (F3); `{}` for discoverable/autofill', params: AppIdParams, body: AuthenticateStartBody, response: { 200: HandshakeResponse, ...errorResponses(400, 404, 409, 410, 429) } },
+      schema: {
+        tags,
+        summary: 'Start passkey sign-in (F3); `{}` for discoverable/autofill',
+        params: AppIdParams,
+        body: AuthenticateStartBody,
+        response: { 200: HandshakeResponse, ...errorResponses(400, 404, 409, 410, 429) },
+      },
     },
     async (req) => {
       const a = await app(req);
       const r = await startAuthentication(a, { transactionId: req.body.transaction_id }, deps);
-      return { handshake: { id: r.handshake.id, challenge: { publicKey: r.options } }, ...(r.transactionId ? { transaction_id: r.transactionId } : {}) };
+      return {
+        handshake: { id: r.handshake.id, challenge: { publicKey: r.options } },
+        ...(r.transactionId ? { transaction_id: r.transactionId } : {}),
+      };
     },
   );
 
@@ -84,13 +131,24 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
     '/apps/:appId/authenticate/transactions/webauthn/finish',
     {
       config: { rateLimit },
-      schema: { tags, summary: 'Finish passkey sign-in (F4); returns a nonce', params: AppIdParams, body: FinishBody, response: { 200: NonceResponse, ...errorResponses(400, 401, 403, 404, 410, 429) } },
+      schema: {
+        tags,
+        summary: 'Finish passkey sign-in (F4); returns a nonce',
+        params: AppIdParams,
+        body: FinishBody,
+        response: { 200: NonceResponse, ...errorResponses(400, 401, 403, 404, 410, 429) },
+      },
     },
     async (req) => {
       const a = await app(req);
       const r = await finishAuthentication(
         a,
-        { handshakeId: req.body.handshake_id, response: req.body.handshake_response as unknown as RawCredentialResponse, ...(req.body.transaction_id ? { transactionId: req.body.transaction_id } : {}), meta: requestMeta(req) },
+        {
+          handshakeId: req.body.handshake_id,
+          response: req.body.handshake_response as unknown as RawCredentialResponse,
+          ...(req.body.transaction_id ? { transactionId: req.body.transaction_id } : {}),
+          meta: requestMeta(req),
+        },
         deps,
         log(req),
       );

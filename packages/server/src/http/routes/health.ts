@@ -3,7 +3,10 @@ import { PasskeydError } from '../../domain/errors.js';
 import type { Storage } from '../../domain/ports.js';
 
 /** Liveness says the process serves; readiness says it can reach its database right now. */
-export const healthRoutes: FastifyPluginAsync<{ storage: Storage }> = async (scope, { storage }) => {
+export const healthRoutes: FastifyPluginAsync<{ storage: Storage }> = async (
+  scope,
+  { storage },
+) => {
   scope.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   scope.get('/readyz', { schema: { hide: true } }, async () => {
     try {

@@ -3,7 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { authenticateApiKey } from '../../domain/apps/api-keys.js';
 import { getApp } from '../../domain/apps/apps.js';
 import { redeemNonce } from '../../domain/nonces.js';
-import { createAuthenticateTransaction, createRegisterTransaction } from '../../domain/transactions.js';
+import {
+  createAuthenticateTransaction,
+  createRegisterTransaction,
+} from '../../domain/transactions.js';
 import { deleteUser, getUserDetail, renameDevice, revokeDevice } from '../../domain/users.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken, requestMeta } from '../context.js';
@@ -30,7 +33,10 @@ declare module 'fastify' {
 }
 
 /** The app backend's API (passage-wire.md §3, B1-B9), authenticated by a per-app API key. */
-export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (scope, { deps }) => {
+export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
+  scope,
+  { deps },
+) => {
   scope.addHook('preHandler', async (req) => {
     const appId = (req.params as { appId: string }).appId;
     await authenticateApiKey(appId, bearerToken(req), deps);
@@ -40,52 +46,120 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
   const tags = ['management'];
   const appOf = (req: { managedApp?: App }) => req.managedApp as App;
 
-  const registerTx = async (req: { managedApp?: App; body: { external_id: string; passkey_display_name: string } }) => {
-    const tx = await createRegisterTransaction(appOf(req), { externalId: req.body.external_id, passkeyDisplayName: req.body.passkey_display_name }, deps);
+  const registerTx = async (req: {
+    managedApp?: App;
+    body: { external_id: string; passkey_display_name: string };
+  }) => {
+    const tx = await createRegisterTransaction(
+      appOf(req),
+      { externalId: req.body.external_id, passkeyDisplayName: req.body.passkey_display_name },
+      deps,
+    );
     return { transaction_id: tx.id };
   };
 
   scope.post(
     '/apps/:appId/transactions/register',
-    { schema: { tags, security, summary: 'Create a register transaction (B1)', params: AppIdParams, body: CreateRegisterTransactionBody, response: { 201: TransactionCreated, ...errorResponses(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create a register transaction (B1)',
+        params: AppIdParams,
+        body: CreateRegisterTransactionBody,
+        response: { 201: TransactionCreated, ...errorResponses(400, 401, 404) },
+      },
+    },
     async (req, reply) => reply.status(201).send(await registerTx(req)),
   );
 
   scope.post(
     '/apps/:appId/transactions',
-    { schema: { tags, security, summary: 'Legacy create transaction (B9, passage-flex-node 0.1.x): a register transaction', params: AppIdParams, body: CreateRegisterTransactionBody, response: { 201: TransactionCreated, ...errorResponses(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Legacy create transaction (B9, passage-flex-node 0.1.x): a register transaction',
+        params: AppIdParams,
+        body: CreateRegisterTransactionBody,
+        response: { 201: TransactionCreated, ...errorResponses(400, 401, 404) },
+      },
+    },
     async (req, reply) => reply.status(201).send(await registerTx(req)),
   );
 
   scope.post(
     '/apps/:appId/transactions/authenticate',
-    { schema: { tags, security, summary: 'Create an authenticate transaction (B2)', params: AppIdParams, body: CreateAuthenticateTransactionBody, response: { 201: TransactionCreated, ...errorResponses(400, 401, 404, 409) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create an authenticate transaction (B2)',
+        params: AppIdParams,
+        body: CreateAuthenticateTransactionBody,
+        response: { 201: TransactionCreated, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
     async (req, reply) => {
-      const tx = await createAuthenticateTransaction(appOf(req), { externalId: req.body.external_id }, deps);
+      const tx = await createAuthenticateTransaction(
+        appOf(req),
+        { externalId: req.body.external_id },
+        deps,
+      );
       return reply.status(201).send({ transaction_id: tx.id });
     },
   );
 
   scope.post(
     '/apps/:appId/authenticate/verify',
-    { schema: { tags, security, summary: 'Redeem a nonce for its external id (B3); single use', params: AppIdParams, body: VerifyNonceBody, response: { 200: VerifyNonceResponse, ...errorResponses(400, 401) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Redeem a nonce for its external id (B3); single use',
+        params: AppIdParams,
+        body: VerifyNonceBody,
+        response: { 200: VerifyNonceResponse, ...errorResponses(400, 401) },
+      },
+    },
     async (req) => ({ external_id: await redeemNonce(appOf(req).id, req.body.nonce, deps) }),
   );
 
   scope.get(
     '/apps/:appId',
-    { schema: { tags, security, summary: 'Get the app (B8)', params: AppIdParams, response: { 200: Type.Object({ app: Type.Ref('AppInfo') }), ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Get the app (B8)',
+        params: AppIdParams,
+        response: { 200: Type.Object({ app: Type.Ref('AppInfo') }), ...errorResponses(401, 404) },
+      },
+    },
     async (req) => ({ app: appInfoToWire(appOf(req)) }),
   );
 
   scope.get(
     '/apps/:appId/users',
-    { schema: { tags, security, summary: 'List users (B4); `identifier` is an exact external id', params: AppIdParams, querystring: ListUsersQuery, response: { 200: ListUsersResponse, ...errorResponses(400, 401) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List users (B4); `identifier` is an exact external id',
+        params: AppIdParams,
+        querystring: ListUsersQuery,
+        response: { 200: ListUsersResponse, ...errorResponses(400, 401) },
+      },
+    },
     async (req) => {
       const app = appOf(req);
       const limit = req.query.limit ?? 20;
       const page = req.query.page ?? 1;
-      const { users, total } = await deps.storage.users.list(app.id, { limit, page, ...(req.query.identifier !== undefined ? { identifier: req.query.identifier } : {}) });
+      const { users, total } = await deps.storage.users.list(app.id, {
+        limit,
+        page,
+        ...(req.query.identifier !== undefined ? { identifier: req.query.identifier } : {}),
+      });
       const createdBefore = Math.floor(deps.clock.now() / 1000);
       const lastPage = Math.max(1, Math.ceil(total / limit));
       const href = (p: number) => {
@@ -94,7 +168,13 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
         return { href: `/v1/apps/${encodeURIComponent(app.id)}/users?${q}` };
       };
       return {
-        _links: { first: href(1), last: href(lastPage), next: href(Math.min(page + 1, lastPage)), previous: href(Math.max(page - 1, 1)), self: href(page) },
+        _links: {
+          first: href(1),
+          last: href(lastPage),
+          next: href(Math.min(page + 1, lastPage)),
+          previous: href(Math.max(page - 1, 1)),
+          self: href(page),
+        },
         created_before: createdBefore,
         limit,
         page,
@@ -106,7 +186,15 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   scope.get(
     '/apps/:appId/users/:userId',
-    { schema: { tags, security, summary: 'Get a user with passkeys and recent events (B5)', params: UserParams, response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Get a user with passkeys and recent events (B5)',
+        params: UserParams,
+        response: { 200: Type.Object({ user: Type.Ref('User') }), ...errorResponses(401, 404) },
+      },
+    },
     async (req) => {
       const d = await getUserDetail(deps, appOf(req).id, req.params.userId);
       return { user: userToWire(d.user, d.credentials, d.events) };
@@ -115,7 +203,15 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   scope.delete(
     '/apps/:appId/users/:userId',
-    { schema: { tags, security, summary: 'Delete a user and their passkeys (passkeyd extension)', params: UserParams, response: errorResponses(401, 404) } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a user and their passkeys (passkeyd extension)',
+        params: UserParams,
+        response: errorResponses(401, 404),
+      },
+    },
     async (req, reply) => {
       await deleteUser(appOf(req), { userId: req.params.userId, meta: requestMeta(req) }, deps);
       return reply.status(200).send();
@@ -124,7 +220,18 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   scope.get(
     '/apps/:appId/users/:userId/devices',
-    { schema: { tags, security, summary: "List a user's passkeys (B6)", params: UserParams, response: { 200: Type.Object({ devices: Type.Array(Type.Ref('Device')) }), ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: "List a user's passkeys (B6)",
+        params: UserParams,
+        response: {
+          200: Type.Object({ devices: Type.Array(Type.Ref('Device')) }),
+          ...errorResponses(401, 404),
+        },
+      },
+    },
     async (req) => {
       const d = await getUserDetail(deps, appOf(req).id, req.params.userId);
       return { devices: d.credentials.map(deviceToWire) };
@@ -133,18 +240,51 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   scope.patch(
     '/apps/:appId/users/:userId/devices/:deviceId',
-    { schema: { tags, security, summary: 'Rename a passkey (passkeyd extension)', params: DeviceParams, body: RenameDeviceBody, response: { 200: Type.Object({ device: Type.Ref('Device') }), ...errorResponses(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Rename a passkey (passkeyd extension)',
+        params: DeviceParams,
+        body: RenameDeviceBody,
+        response: {
+          200: Type.Object({ device: Type.Ref('Device') }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
     async (req) => {
-      const device = await renameDevice(appOf(req), { userId: req.params.userId, deviceId: req.params.deviceId, name: req.body.friendly_name, meta: requestMeta(req) }, deps);
+      const device = await renameDevice(
+        appOf(req),
+        {
+          userId: req.params.userId,
+          deviceId: req.params.deviceId,
+          name: req.body.friendly_name,
+          meta: requestMeta(req),
+        },
+        deps,
+      );
       return { device: deviceToWire(device) };
     },
   );
 
   scope.delete(
     '/apps/:appId/users/:userId/devices/:deviceId',
-    { schema: { tags, security, summary: 'Revoke a passkey (B7)', params: DeviceParams, response: errorResponses(401, 404) } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Revoke a passkey (B7)',
+        params: DeviceParams,
+        response: errorResponses(401, 404),
+      },
+    },
     async (req, reply) => {
-      await revokeDevice(appOf(req), { userId: req.params.userId, deviceId: req.params.deviceId, meta: requestMeta(req) }, deps);
+      await revokeDevice(
+        appOf(req),
+        { userId: req.params.userId, deviceId: req.params.deviceId, meta: requestMeta(req) },
+        deps,
+      );
       return reply.status(200).send();
     },
   );

@@ -1,8 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { NullableTimestamp, Timestamp } from './common.js';
 
-const UV = Type.Union([Type.Literal('required'), Type.Literal('preferred'), Type.Literal('discouraged')]);
-const Attachment = Type.Union([Type.Literal('platform'), Type.Literal('cross-platform'), Type.Null()]);
+const UV = Type.Union([
+  Type.Literal('required'),
+  Type.Literal('preferred'),
+  Type.Literal('discouraged'),
+]);
+const Attachment = Type.Union([
+  Type.Literal('platform'),
+  Type.Literal('cross-platform'),
+  Type.Null(),
+]);
 
 const settings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -12,7 +20,10 @@ const settings = {
   user_verification: UV,
   authenticator_attachment: Attachment,
   ceremony_timeout_ms: Type.Integer({ minimum: 10_000, maximum: 3_600_000 }),
-  transaction_ttl_seconds: Type.Union([Type.Integer({ minimum: 10, maximum: 86_400 }), Type.Null()]),
+  transaction_ttl_seconds: Type.Union([
+    Type.Integer({ minimum: 10, maximum: 86_400 }),
+    Type.Null(),
+  ]),
 };
 
 export const CreateAppBody = Type.Object({
@@ -50,4 +61,7 @@ export const AdminApiKey = Type.Object(
 );
 
 export const CreateKeyBody = Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })) });
-export const KeyParams = Type.Object({ appId: Type.String({ maxLength: 100 }), keyId: Type.String({ maxLength: 100 }) });
+export const KeyParams = Type.Object({
+  appId: Type.String({ maxLength: 100 }),
+  keyId: Type.String({ maxLength: 100 }),
+});

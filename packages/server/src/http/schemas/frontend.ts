@@ -21,7 +21,9 @@ export const CredentialResponse = Type.Object(
     ),
     transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 16 })),
     clientExtensionResults: Type.Optional(Type.Object({}, { additionalProperties: true })),
-    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    authenticatorAttachment: Type.Optional(
+      Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
+    ),
   },
   { additionalProperties: true, $id: 'CredentialResponse', title: 'CredentialResponse' },
 );
@@ -30,7 +32,9 @@ const Id = Type.String({ minLength: 1, maxLength: 100 });
 
 export const RegisterStartBody = Type.Object({
   transaction_id: Type.Optional(Id),
-  authenticator_attachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform'), Type.Literal('any')])),
+  authenticator_attachment: Type.Optional(
+    Type.Union([Type.Literal('platform'), Type.Literal('cross-platform'), Type.Literal('any')]),
+  ),
 });
 
 export const AuthenticateStartBody = Type.Object({
@@ -47,7 +51,13 @@ export const HandshakeResponse = Type.Object({
   handshake: Type.Object({
     id: Type.String(),
     challenge: Type.Object({
-      publicKey: Type.Object({}, { additionalProperties: true, description: 'PublicKeyCredentialCreationOptionsJSON or RequestOptionsJSON' }),
+      publicKey: Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description: 'PublicKeyCredentialCreationOptionsJSON or RequestOptionsJSON',
+        },
+      ),
     }),
   }),
   transaction_id: Type.Optional(Type.String()),

@@ -9,7 +9,9 @@ export const CreateAuthenticateTransactionBody = Type.Object({
   external_id: Type.String({ minLength: 1, maxLength: 255 }),
 });
 export const TransactionCreated = Type.Object({ transaction_id: Type.String() });
-export const VerifyNonceBody = Type.Object({ nonce: Type.String({ minLength: 1, maxLength: 200 }) });
+export const VerifyNonceBody = Type.Object({
+  nonce: Type.String({ minLength: 1, maxLength: 200 }),
+});
 export const VerifyNonceResponse = Type.Object({ external_id: Type.String() });
 
 export const Device = Type.Object(
@@ -17,12 +19,19 @@ export const Device = Type.Object(
     id: Type.String(),
     cred_id: Type.String(),
     friendly_name: Type.String(),
-    type: Type.Union([Type.Literal('passkey'), Type.Literal('security_key'), Type.Literal('platform')]),
+    type: Type.Union([
+      Type.Literal('passkey'),
+      Type.Literal('security_key'),
+      Type.Literal('platform'),
+    ]),
     usage_count: Type.Integer(),
     created_at: Timestamp,
     updated_at: Timestamp,
     last_login_at: NullableTimestamp,
-    icons: Type.Object({ light: Type.Union([Type.String(), Type.Null()]), dark: Type.Union([Type.String(), Type.Null()]) }),
+    icons: Type.Object({
+      light: Type.Union([Type.String(), Type.Null()]),
+      dark: Type.Union([Type.String(), Type.Null()]),
+    }),
     authenticator_name: Type.Union([Type.String(), Type.Null()]),
     aaguid: Type.String(),
     backup_eligible: Type.Boolean(),
@@ -61,7 +70,9 @@ const userFields = {
   last_login_at: NullableTimestamp,
   login_count: Type.Integer(),
   user_metadata: Type.Object({}, { additionalProperties: true }),
-  webauthn_user_id: Type.String({ description: 'passkeyd extension: the WebAuthn user handle, base64url.' }),
+  webauthn_user_id: Type.String({
+    description: 'passkeyd extension: the WebAuthn user handle, base64url.',
+  }),
 };
 
 export const ListedUser = Type.Object(userFields, { $id: 'ListedUser', title: 'ListedUser' });
@@ -95,13 +106,18 @@ export const ListUsersResponse = Type.Object({
   users: Type.Array(Type.Ref('ListedUser')),
 });
 
-export const UserParams = Type.Object({ appId: Type.String({ maxLength: 100 }), userId: Type.String({ maxLength: 100 }) });
+export const UserParams = Type.Object({
+  appId: Type.String({ maxLength: 100 }),
+  userId: Type.String({ maxLength: 100 }),
+});
 export const DeviceParams = Type.Object({
   appId: Type.String({ maxLength: 100 }),
   userId: Type.String({ maxLength: 100 }),
   deviceId: Type.String({ maxLength: 100 }),
 });
-export const RenameDeviceBody = Type.Object({ friendly_name: Type.String({ minLength: 1, maxLength: 255 }) });
+export const RenameDeviceBody = Type.Object({
+  friendly_name: Type.String({ minLength: 1, maxLength: 255 }),
+});
 
 export const AppInfo = Type.Object(
   {
@@ -114,7 +130,10 @@ export const AppInfo = Type.Object(
     rp_id: Type.String(),
     user_metadata_schema: Type.Array(Type.Unknown()),
     technologies: Type.Array(Type.Unknown()),
-    layouts: Type.Object({ profile: Type.Array(Type.Unknown()), registration: Type.Array(Type.Unknown()) }),
+    layouts: Type.Object({
+      profile: Type.Array(Type.Unknown()),
+      registration: Type.Array(Type.Unknown()),
+    }),
     auth_methods: Type.Null(),
     element_customization: Type.Null(),
     element_customization_dark: Type.Null(),

@@ -67,11 +67,20 @@ export class KyselyStorage implements Storage {
       await this.#db.insertInto('apps').values(rows.appToRow(app)).execute();
     },
     get: async (appId) => {
-      const r = await this.#db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('apps')
+        .selectAll()
+        .where('id', '=', appId)
+        .executeTakeFirst();
       return r && rows.appFromRow(r);
     },
     list: async () => {
-      const rs = await this.#db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('id').execute();
+      const rs = await this.#db
+        .selectFrom('apps')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rs.map(rows.appFromRow);
     },
     update: async (app) => {
@@ -85,11 +94,21 @@ export class KyselyStorage implements Storage {
       await this.#db.insertInto('api_keys').values(rows.apiKeyToRow(key)).execute();
     },
     findByPrefix: async (prefix) => {
-      const r = await this.#db.selectFrom('api_keys').selectAll().where('prefix', '=', prefix).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('prefix', '=', prefix)
+        .executeTakeFirst();
       return r && rows.apiKeyFromRow(r);
     },
     list: async (appId) => {
-      const rs = await this.#db.selectFrom('api_keys').selectAll().where('app_id', '=', appId).orderBy('created_at').orderBy('id').execute();
+      const rs = await this.#db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rs.map(rows.apiKeyFromRow);
     },
     revoke: async (appId, keyId, now) => {
@@ -103,7 +122,11 @@ export class KyselyStorage implements Storage {
       return Number(r.numUpdatedRows) > 0;
     },
     touch: async (keyId, now) => {
-      await this.#db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).execute();
+      await this.#db
+        .updateTable('api_keys')
+        .set({ last_used_at: now })
+        .where('id', '=', keyId)
+        .execute();
     },
   };
 
@@ -125,22 +148,43 @@ export class KyselyStorage implements Storage {
       return rows.userFromRow(r);
     },
     get: async (appId, userId) => {
-      const r = await this.#db.selectFrom('users').selectAll().where('app_id', '=', appId).where('id', '=', userId).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('users')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('id', '=', userId)
+        .executeTakeFirst();
       return r && rows.userFromRow(r);
     },
     findByExternalId: async (appId, externalId) => {
-      const r = await this.#db.selectFrom('users').selectAll().where('app_id', '=', appId).where('external_id', '=', externalId).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('users')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
       return r && rows.userFromRow(r);
     },
     findByWebauthnUserId: async (appId, handle) => {
-      const r = await this.#db.selectFrom('users').selectAll().where('app_id', '=', appId).where('webauthn_user_id', '=', handle).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('users')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('webauthn_user_id', '=', handle)
+        .executeTakeFirst();
       return r && rows.userFromRow(r);
     },
     list: async (appId, q) => {
       let base = this.#db.selectFrom('users').where('app_id', '=', appId);
       if (q.identifier !== undefined) base = base.where('external_id', '=', q.identifier);
       const [rs, count] = await Promise.all([
-        base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(q.limit).offset((q.page - 1) * q.limit).execute(),
+        base
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .orderBy('id')
+          .limit(q.limit)
+          .offset((q.page - 1) * q.limit)
+          .execute(),
         base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { users: rs.map(rows.userFromRow), total: Number(count.n) };
@@ -148,13 +192,21 @@ export class KyselyStorage implements Storage {
     recordLogin: async (appId, userId, now) => {
       await this.#db
         .updateTable('users')
-        .set((eb) => ({ last_login_at: now, updated_at: now, login_count: eb('login_count', '+', 1) }))
+        .set((eb) => ({
+          last_login_at: now,
+          updated_at: now,
+          login_count: eb('login_count', '+', 1),
+        }))
         .where('app_id', '=', appId)
         .where('id', '=', userId)
         .execute();
     },
     delete: async (appId, userId) => {
-      const r = await this.#db.deleteFrom('users').where('app_id', '=', appId).where('id', '=', userId).executeTakeFirst();
+      const r = await this.#db
+        .deleteFrom('users')
+        .where('app_id', '=', appId)
+        .where('id', '=', userId)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
   };
@@ -164,7 +216,8 @@ export class KyselyStorage implements Storage {
       try {
         await this.#db.insertInto('credentials').values(rows.credentialToRow(cred)).execute();
       } catch (err) {
-        if (this.#caps.isUniqueViolation(err)) throw new PasskeydError('credential_already_registered');
+        if (this.#caps.isUniqueViolation(err))
+          throw new PasskeydError('credential_already_registered');
         throw err;
       }
     },
@@ -178,7 +231,12 @@ export class KyselyStorage implements Storage {
       return r && rows.credentialFromRow(r);
     },
     get: async (appId, id) => {
-      const r = await this.#db.selectFrom('credentials').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return r && rows.credentialFromRow(r);
     },
     listByUser: async (appId, userId) => {
@@ -203,7 +261,11 @@ export class KyselyStorage implements Storage {
       return r && rows.credentialFromRow(r);
     },
     delete: async (appId, id) => {
-      const r = await this.#db.deleteFrom('credentials').where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+      const r = await this.#db
+        .deleteFrom('credentials')
+        .where('app_id', '=', appId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
     recordUse: async (appId, id, use) => {
@@ -230,17 +292,24 @@ export class KyselyStorage implements Storage {
       await this.#db.insertInto('transactions').values(rows.transactionToRow(tx)).execute();
     },
     get: async (appId, id) => {
-      const r = await this.#db.selectFrom('transactions').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+      const r = await this.#db
+        .selectFrom('transactions')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return r && rows.transactionFromRow(r);
     },
-    consume: (appId, id, kind, now) => this.#consume('transactions', appId, id, kind, now, rows.transactionFromRow),
+    consume: (appId, id, kind, now) =>
+      this.#consume('transactions', appId, id, kind, now, rows.transactionFromRow),
   };
 
   handshakes: Storage['handshakes'] = {
     create: async (h) => {
       await this.#db.insertInto('handshakes').values(rows.handshakeToRow(h)).execute();
     },
-    consume: (appId, id, kind, now) => this.#consume('handshakes', appId, id, kind, now, rows.handshakeFromRow),
+    consume: (appId, id, kind, now) =>
+      this.#consume('handshakes', appId, id, kind, now, rows.handshakeFromRow),
   };
 
   nonces: Storage['nonces'] = {
@@ -286,7 +355,9 @@ export class KyselyStorage implements Storage {
       if (search) {
         // lower() on both sides so each engine compares with its own case folding; ESCAPE
         // because an external id may contain % or _.
-        base = base.where(sql<boolean>`lower(users.external_id) like lower(${containsPattern(search)}) escape '\\'`);
+        base = base.where(
+          sql<boolean>`lower(users.external_id) like lower(${containsPattern(search)}) escape '\\'`,
+        );
       }
       const [rs, count] = await Promise.all([
         base
@@ -306,12 +377,18 @@ export class KyselyStorage implements Storage {
         base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return {
-        users: rs.map((r) => ({ user: rows.userFromRow(r), passkeyCount: Number(r.passkey_count ?? 0) })),
+        users: rs.map((r) => ({
+          user: rows.userFromRow(r),
+          passkeyCount: Number(r.passkey_count ?? 0),
+        })),
         total: Number(count.n),
       };
     },
     listEvents: async (appId, q) => {
-      let base = this.#db.selectFrom('events').leftJoin('users', 'users.id', 'events.user_id').where('events.app_id', '=', appId);
+      let base = this.#db
+        .selectFrom('events')
+        .leftJoin('users', 'users.id', 'events.user_id')
+        .where('events.app_id', '=', appId);
       if (q.types?.length) base = base.where('events.type', 'in', q.types);
       if (q.userId !== undefined) base = base.where('events.user_id', '=', q.userId);
       if (q.from !== undefined) base = base.where('events.created_at', '>=', q.from);
@@ -327,18 +404,25 @@ export class KyselyStorage implements Storage {
           .execute(),
         base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
       ]);
-      return { events: rs.map((r) => ({ ...rows.eventFromRow(r), externalId: r.external_id })), total: Number(count.n) };
+      return {
+        events: rs.map((r) => ({ ...rows.eventFromRow(r), externalId: r.external_id })),
+        total: Number(count.n),
+      };
     },
     countEvents: async (appId, q) => {
       for (const v of [q.from, q.bucketMs, q.buckets]) {
-        if (!Number.isSafeInteger(v)) throw new TypeError('countEvents: from, bucketMs and buckets must be integers');
+        if (!Number.isSafeInteger(v))
+          throw new TypeError('countEvents: from, bucketMs and buckets must be integers');
       }
-      if (q.bucketMs <= 0 || q.buckets <= 0) throw new TypeError('countEvents: bucketMs and buckets must be positive');
+      if (q.bucketMs <= 0 || q.buckets <= 0)
+        throw new TypeError('countEvents: bucketMs and buckets must be positive');
       if (q.types.length === 0) return [];
       // Integer arithmetic on the epoch-ms column buckets the same way on both engines (no date
       // functions). The values are inlined, checked integers, so the SELECT and GROUP BY
       // expressions are textually equal, which PostgreSQL requires.
-      const bucket = sql<number | string>`(created_at - ${sql.lit(q.from)}) / ${sql.lit(q.bucketMs)}`;
+      const bucket = sql<
+        number | string
+      >`(created_at - ${sql.lit(q.from)}) / ${sql.lit(q.bucketMs)}`;
       const rs = await this.#db
         .selectFrom('events')
         .select((eb) => [bucket.as('bucket'), 'type', eb.fn.countAll<number | string>().as('n')])
@@ -348,7 +432,11 @@ export class KyselyStorage implements Storage {
         .where('created_at', '<', q.from + q.bucketMs * q.buckets)
         .groupBy([bucket, 'type'])
         .execute();
-      return rs.map((r) => ({ bucketStart: q.from + Number(r.bucket) * q.bucketMs, type: r.type as EventType, count: Number(r.n) }));
+      return rs.map((r) => ({
+        bucketStart: q.from + Number(r.bucket) * q.bucketMs,
+        type: r.type as EventType,
+        count: Number(r.n),
+      }));
     },
   };
 
@@ -356,7 +444,12 @@ export class KyselyStorage implements Storage {
     create: async (s) => {
       await this.#sessionsDb
         .insertInto('console_sessions')
-        .values({ id_hash: s.idHash, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt })
+        .values({
+          id_hash: s.idHash,
+          created_at: s.createdAt,
+          last_seen_at: s.lastSeenAt,
+          expires_at: s.expiresAt,
+        })
         .execute();
     },
     touch: async (idHash, now, expiresAt) => {
@@ -369,11 +462,17 @@ export class KyselyStorage implements Storage {
       return Number(r.numUpdatedRows) > 0;
     },
     delete: async (idHash) => {
-      const r = await this.#sessionsDb.deleteFrom('console_sessions').where('id_hash', '=', idHash).executeTakeFirst();
+      const r = await this.#sessionsDb
+        .deleteFrom('console_sessions')
+        .where('id_hash', '=', idHash)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
     purgeExpired: async (now) => {
-      const r = await this.#sessionsDb.deleteFrom('console_sessions').where('expires_at', '<=', now).executeTakeFirst();
+      const r = await this.#sessionsDb
+        .deleteFrom('console_sessions')
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };
@@ -385,30 +484,62 @@ export class KyselyStorage implements Storage {
   portability: Storage['portability'] = {
     findUsersByExternalIds: async (appId, externalIds) =>
       this.#inChunks(externalIds, async (part) =>
-        (await this.#db.selectFrom('users').selectAll().where('app_id', '=', appId).where('external_id', 'in', part).execute()).map(rows.userFromRow),
+        (
+          await this.#db
+            .selectFrom('users')
+            .selectAll()
+            .where('app_id', '=', appId)
+            .where('external_id', 'in', part)
+            .execute()
+        ).map(rows.userFromRow),
       ),
     findUsersByWebauthnUserIds: async (appId, handles) =>
       this.#inChunks(handles, async (part) =>
-        (await this.#db.selectFrom('users').selectAll().where('app_id', '=', appId).where('webauthn_user_id', 'in', part).execute()).map(rows.userFromRow),
+        (
+          await this.#db
+            .selectFrom('users')
+            .selectAll()
+            .where('app_id', '=', appId)
+            .where('webauthn_user_id', 'in', part)
+            .execute()
+        ).map(rows.userFromRow),
       ),
     findCredentialsByCredentialIds: async (appId, credentialIds) =>
       this.#inChunks(credentialIds, async (part) =>
-        (await this.#db.selectFrom('credentials').selectAll().where('app_id', '=', appId).where('credential_id', 'in', part).execute()).map(rows.credentialFromRow),
+        (
+          await this.#db
+            .selectFrom('credentials')
+            .selectAll()
+            .where('app_id', '=', appId)
+            .where('credential_id', 'in', part)
+            .execute()
+        ).map(rows.credentialFromRow),
       ),
     insertMany: async (users, credentials) => {
       const insert = async (db: Kysely<Database>) => {
         for (let i = 0; i < users.length; i += BULK_ROWS) {
-          await db.insertInto('users').values(users.slice(i, i + BULK_ROWS).map(rows.userToRow)).execute();
+          await db
+            .insertInto('users')
+            .values(users.slice(i, i + BULK_ROWS).map(rows.userToRow))
+            .execute();
         }
         for (let i = 0; i < credentials.length; i += BULK_ROWS) {
-          await db.insertInto('credentials').values(credentials.slice(i, i + BULK_ROWS).map(rows.credentialToRow)).execute();
+          await db
+            .insertInto('credentials')
+            .values(credentials.slice(i, i + BULK_ROWS).map(rows.credentialToRow))
+            .execute();
         }
       };
       try {
         if (this.#inTransaction) await insert(this.#db);
         else await this.#db.transaction().execute(insert);
       } catch (err) {
-        if (this.#caps.isUniqueViolation(err)) throw new PasskeydError('credential_already_registered', 'A user or credential of this batch was created meanwhile.', { cause: err });
+        if (this.#caps.isUniqueViolation(err))
+          throw new PasskeydError(
+            'credential_already_registered',
+            'A user or credential of this batch was created meanwhile.',
+            { cause: err },
+          );
         throw err;
       }
       // A bulk load outruns autovacuum's statistics: PostgreSQL then plans the next batch's
@@ -429,17 +560,27 @@ export class KyselyStorage implements Storage {
     listCredentialsOfUsers: async (appId, userIds) =>
       (
         await this.#inChunks(userIds, (part) =>
-          this.#db.selectFrom('credentials').selectAll().where('app_id', '=', appId).where('user_id', 'in', part).execute(),
+          this.#db
+            .selectFrom('credentials')
+            .selectAll()
+            .where('app_id', '=', appId)
+            .where('user_id', 'in', part)
+            .execute(),
         )
       )
-        .sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.credential_id < b.credential_id ? -1 : 1))
+        .sort(
+          (a, b) =>
+            Number(a.created_at) - Number(b.created_at) ||
+            (a.credential_id < b.credential_id ? -1 : 1),
+        )
         .map(rows.credentialFromRow),
   };
 
   /** Runs a query per slice of `values` (bound parameters per statement stay far below SQLite's limit). */
   async #inChunks<V, R>(values: V[], query: (part: V[]) => Promise<R[]>): Promise<R[]> {
     const out: R[] = [];
-    for (let i = 0; i < values.length; i += BULK_ROWS) out.push(...(await query(values.slice(i, i + BULK_ROWS))));
+    for (let i = 0; i < values.length; i += BULK_ROWS)
+      out.push(...(await query(values.slice(i, i + BULK_ROWS))));
     return out;
   }
 
@@ -469,7 +610,12 @@ export class KyselyStorage implements Storage {
       .returningAll()
       .executeTakeFirst();
     if (r) return { ok: true, value: map(r as never) };
-    const seen = await db.selectFrom(t).select(['consumed_at', 'expires_at', 'kind']).where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+    const seen = await db
+      .selectFrom(t)
+      .select(['consumed_at', 'expires_at', 'kind'])
+      .where('app_id', '=', appId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!seen || seen.kind !== kind) return { ok: false, reason: 'not_found' };
     if (seen.consumed_at !== null) return { ok: false, reason: 'consumed' };
     return { ok: false, reason: 'expired' };
@@ -477,7 +623,9 @@ export class KyselyStorage implements Storage {
 
   async transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T> {
     if (this.#inTransaction) return fn(this);
-    return this.#db.transaction().execute((trx: KyselyTransaction<Database>) => fn(new KyselyStorage(trx, this.#caps, true)));
+    return this.#db
+      .transaction()
+      .execute((trx: KyselyTransaction<Database>) => fn(new KyselyStorage(trx, this.#caps, true)));
   }
 
   async purgeExpired(now: number) {
@@ -486,7 +634,9 @@ export class KyselyStorage implements Storage {
       for (;;) {
         const r = await this.#db
           .deleteFrom(table)
-          .where('id', 'in', (eb) => eb.selectFrom(table).select('id').where('expires_at', '<=', now).limit(PURGE_BATCH))
+          .where('id', 'in', (eb) =>
+            eb.selectFrom(table).select('id').where('expires_at', '<=', now).limit(PURGE_BATCH),
+          )
           .executeTakeFirst();
         const n = Number(r.numDeletedRows);
         total += n;
@@ -499,7 +649,9 @@ export class KyselyStorage implements Storage {
     for (;;) {
       const r = await this.#db
         .deleteFrom('nonces')
-        .where('hash', 'in', (eb) => eb.selectFrom('nonces').select('hash').where('expires_at', '<=', now).limit(PURGE_BATCH))
+        .where('hash', 'in', (eb) =>
+          eb.selectFrom('nonces').select('hash').where('expires_at', '<=', now).limit(PURGE_BATCH),
+        )
         .executeTakeFirst();
       const n = Number(r.numDeletedRows);
       nonces += n;

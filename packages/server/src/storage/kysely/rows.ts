@@ -1,5 +1,18 @@
 import type { Selectable } from 'kysely';
-import type { ApiKey, App, CeremonyKind, Credential, Handshake, Nonce, Transaction, User, UserEvent, EventType, UserVerificationPolicy, AuthenticatorAttachment } from '../../domain/types.js';
+import type {
+  ApiKey,
+  App,
+  CeremonyKind,
+  Credential,
+  Handshake,
+  Nonce,
+  Transaction,
+  User,
+  UserEvent,
+  EventType,
+  UserVerificationPolicy,
+  AuthenticatorAttachment,
+} from '../../domain/types.js';
 import type { Database } from './schema.js';
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;

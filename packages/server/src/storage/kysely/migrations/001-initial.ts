@@ -81,7 +81,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('consumed_at', 'bigint')
     .execute();
-  await db.schema.createIndex('transactions_expiry').on('transactions').column('expires_at').execute();
+  await db.schema
+    .createIndex('transactions_expiry')
+    .on('transactions')
+    .column('expires_at')
+    .execute();
 
   await db.schema
     .createTable('handshakes')
@@ -122,12 +126,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('events_user').on('events').columns(['app_id', 'user_id', 'created_at']).execute();
-  await db.schema.createIndex('events_app_time').on('events').columns(['app_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('events_user')
+    .on('events')
+    .columns(['app_id', 'user_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('events_app_time')
+    .on('events')
+    .columns(['app_id', 'created_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['events', 'nonces', 'handshakes', 'transactions', 'credentials', 'users', 'api_keys', 'apps']) {
+  for (const t of [
+    'events',
+    'nonces',
+    'handshakes',
+    'transactions',
+    'credentials',
+    'users',
+    'api_keys',
+    'apps',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }
