@@ -35,6 +35,7 @@ describe('docs/configuration.md', () => {
     const { readFileSync } = await import('node:fs');
     const { SETTINGS } = await import('./config.js');
     const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
-    for (const s of SETTINGS) expect(doc, s.env).toMatch(new RegExp(`^\\|\\s*\`${s.env}\`\\s*\\|`, 'm'));
+    for (const s of SETTINGS)
+      expect(doc, s.env).toMatch(new RegExp(`^\\|\\s*\`${s.env}\`\\s*\\|`, 'm'));
   });
 });
