@@ -1,0 +1,244 @@
+const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
+const fix = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '–');
+const mib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(2)} MiB` : '–');
+
+function table(headers, rows) {
+  const cells = [headers, ...rows].map((r) => r.map(String));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [
+    line(cells[0]),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+  ].join('\n');
+}
+
+const RUN_LABELS = {
+  authenticate: 'sign-in (transaction)',
+  authenticateHalfPeak: 'sign-in at half peak',
+  discoverable: 'sign-in (discoverable)',
+  register: 'registration',
+  authenticateInfoLogs: 'sign-in, LOG_LEVEL=info',
+  authenticateSimpleWebAuthn: 'sign-in, simplewebauthn',
+  authenticateProfiled: 'sign-in, under --cpu-prof',
+  httpFloor: 'HTTP floor (4 no-op requests)',
+};
+
+/** Prints the result file's figures as plain-text tables (the JSON has everything). */
+export function printReport(r) {
+  const out = [];
+  const m = r.machine;
+  out.push(`passkeyd benchmark: engine ${r.engine}, ${r.date}`);
+  out.push(
+    `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ${m.pinning}`,
+  );
+  out.push(
+    `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${m.loadAverageAtEnd.join(' ')}; ${fix(r.totalSeconds, 0)} s\n`,
+  );
+
+  const [l, l2] = r.limitRuns;
+  out.push(
+    `Limit (one core, node:crypto, OpenSSL ${l.openssl})${l2 ? ': measured before / after the ceremony runs' : ''}`,
+  );
+  const both = (k, f) => (l2 ? `${int(l[k][f])} / ${int(l2[k][f])}` : int(l[k][f]));
+  out.push(
+    table(
+      ['operation', 'per CPU-second', 'per wall second'],
+      [
+        [
+          'ES256 verify, key pre-imported',
+          both('verify', 'perCpuSecond'),
+          both('verify', 'perWallSecond'),
+        ],
+        [
+          'P-256 key import (JWK)',
+          both('importKey', 'perCpuSecond'),
+          both('importKey', 'perWallSecond'),
+        ],
+        [
+          'import + verify (key-cache miss)',
+          both('importAndVerify', 'perCpuSecond'),
+          both('importAndVerify', 'perWallSecond'),
+        ],
+      ],
+    ),
+  );
+  if (r.limit)
+    out.push(
+      `the limit used below: ${int(r.limit.verifyPerCpuSecond)} verifications per CPU-second (mean)`,
+    );
+
+  const who = r.engine === 'postgres' ? 'server + its PostgreSQL backends' : 'server';
+  out.push(
+    `\nCeremonies end to end over HTTP (${who} on one core; vs limit = ceremonies per ${who} CPU-second / verifications per CPU-second)`,
+  );
+  const runs = Object.entries(r.runs ?? {});
+  out.push(
+    table(
+      [
+        'run',
+        'load',
+        'ceremonies/s',
+        'server cores',
+        'per server CPU-s',
+        'vs limit',
+        'ceremony p50',
+        'p99',
+        'errors',
+        'others',
+      ],
+      runs.map(([k, x]) => [
+        RUN_LABELS[k] ?? k,
+        x.rate ? `${x.rate}/s` : `${r.options.concurrency} in flight`,
+        int(x.ceremoniesPerSecond),
+        fix(x.serverCores, 2),
+        int(x.perCpuSecond),
+        pct(x.vsLimit),
+        fix(x.ceremony.p50, 2),
+        fix(x.ceremony.p99, 2),
+        x.failed,
+        fix(x.otherCores, 2),
+      ]),
+    ),
+  );
+  const lean = r.runs?.authenticate;
+  const swa = r.runs?.authenticateSimpleWebAuthn;
+  const info = r.runs?.authenticateInfoLogs;
+  if (lean && swa)
+    out.push(
+      `lean verifier vs @simplewebauthn/server: ${fix(lean.perCpuSecond / swa.perCpuSecond, 2)} × the ceremonies per server CPU-second`,
+    );
+  if (lean && info)
+    out.push(
+      `LOG_LEVEL=info costs ${pct(1 - info.perCpuSecond / lean.perCpuSecond)} of sign-in throughput per CPU-second (vs warn)`,
+    );
+
+  out.push('\nLatency per step, ms (p50 / p95 / p99 / max)');
+  const rows = [];
+  for (const [k, x] of runs) {
+    for (const [step, s] of Object.entries(x.steps))
+      rows.push([
+        RUN_LABELS[k] ?? k,
+        step,
+        fix(s.p50, 2),
+        fix(s.p95, 2),
+        fix(s.p99, 2),
+        fix(s.max, 2),
+        s.count,
+      ]);
+  }
+  out.push(table(['run', 'step', 'p50', 'p95', 'p99', 'max', 'samples'], rows));
+
+  if (r.growth?.length) {
+    out.push(`\nGrowth: sign-in with a transaction at a fixed ${r.growth[0].rate}/s`);
+    out.push(
+      table(
+        [
+          'stored passkeys',
+          'ceremonies/s',
+          'per server CPU-s',
+          'finish p50',
+          'finish p99',
+          'worst step p99',
+          'ceremony p99',
+          'disk reads',
+          'others',
+          'server RSS',
+          'seeded in',
+        ],
+        r.growth.map((g) => [
+          int(g.passkeys),
+          int(g.run.ceremoniesPerSecond),
+          int(g.run.perCpuSecond),
+          fix(g.run.steps.finish?.p50, 2),
+          fix(g.run.steps.finish?.p99, 2),
+          fix(g.run.worstStepP99, 2),
+          fix(g.run.ceremony.p99, 2),
+          `${g.run.serverMajorFaults} / ${g.run.fileRefaults}`,
+          fix(g.run.otherCores, 2),
+          g.memoryMiB ? `${fix(g.memoryMiB.rss, 0)} MiB` : '',
+          g.seedSeconds ? `${fix(g.seedSeconds, 1)} s` : '',
+        ]),
+      ),
+    );
+    out.push(
+      'disk reads: major page faults of the server / evicted file pages read back machine-wide, during the run',
+    );
+    out.push(
+      'others (here and above): cores that other processes on the machine used during the run; above a few tenths, latencies include waiting for a CPU',
+    );
+    const last = r.growth.at(-1);
+    if (last.size)
+      out.push(`database at ${int(last.passkeys)} passkeys: ${mib(last.size.diskBytes)} on disk`);
+  }
+
+  if (r.memory)
+    out.push(
+      `\nServer memory after the sustained sign-in runs: RSS ${fix(r.memory.afterSustainedMiB.rss, 0)} MiB (peak ${fix(r.memory.afterSustainedMiB.peak, 0)} MiB)`,
+    );
+
+  if (r.disk) {
+    const d = r.disk;
+    out.push(
+      `\nDisk: ${int(d.abandoned)} abandoned sign-ins (transaction + challenge each; ${int(d.overHttp)} over HTTP), created in ${fix(d.createSeconds, 1)} s; the server's purge deleted ${int(d.purgedTransactions)} transactions in ${d.purges} passes, the last ${fix(d.purgedWithinSeconds, 1)} s after creation ended (TTL 10 s)`,
+    );
+    const sizeRow = (label, s) => [
+      label,
+      mib(s.diskBytes),
+      s.fileBytes === undefined ? '' : mib(s.fileBytes),
+      s.walBytes === undefined ? '' : mib(s.walBytes),
+      s.usedBytes === undefined ? '' : mib(s.usedBytes),
+    ];
+    out.push(
+      table(
+        ['when', 'on disk', 'main file', 'WAL', 'pages in use'],
+        [
+          sizeRow('before', d.before),
+          sizeRow('after abandoning', d.afterAbandoned),
+          sizeRow('after purge', d.afterPurge),
+        ],
+      ),
+    );
+  }
+
+  if (r.profile) {
+    out.push(
+      `\nProfile of the server during sign-in (node --cpu-prof, self time, share of busy time)`,
+    );
+    out.push(
+      table(
+        ['area', 'self'],
+        r.profile.areas.slice(0, 10).map((a) => [a.area, `${a.selfPct} %`]),
+      ),
+    );
+    out.push('');
+    out.push(
+      table(
+        ['function', 'where', 'self'],
+        r.profile.functions.slice(0, 15).map((f) => [f.name, f.where, `${f.selfPct} %`]),
+      ),
+    );
+  }
+
+  if (r.sdkBundle) {
+    const b = r.sdkBundle;
+    out.push(
+      b.error
+        ? `\nBrowser SDK bundle: ${b.error}`
+        : `\nBrowser SDK bundle ${b.file}: ${int(b.minBytes)} B minified, ${int(b.gzipBytes)} B gzip`,
+    );
+  }
+
+  if (r.targets?.length) {
+    out.push('\nTargets');
+    out.push(
+      table(
+        ['target', 'measured', 'met'],
+        r.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
+      ),
+    );
+  }
+  console.log(out.join('\n'));
+}
