@@ -107,6 +107,14 @@ export interface EventsTable {
   created_at: number;
 }
 
+/** Admin console sessions (migration 002); only the SHA-256 of the session id is stored. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   api_keys: ApiKeysTable;
@@ -116,4 +124,5 @@ export interface Database {
   handshakes: HandshakesTable;
   nonces: NoncesTable;
   events: EventsTable;
+  console_sessions: ConsoleSessionsTable;
 }

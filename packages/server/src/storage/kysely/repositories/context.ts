@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+/** What differs between engines, declared once (Kysely's dialect-adapter idea). */
+export interface EngineCapabilities {
+  engine: 'sqlite' | 'postgres';
+  /** Returns true when `err` is a unique-constraint violation in this engine. */
+  isUniqueViolation(err: unknown): boolean;
+  /** Gives freed pages back after a purge (SQLite incremental vacuum); optional. */
+  afterPurge?(db: Kysely<Database>): Promise<void>;
+  /** Connections of the pool by state, where there is a pool (PostgreSQL: pg.Pool's counts). */
+  poolStats?(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+/** What every repository is built from: the connection (or open transaction) and the engine. */
+export interface RepoContext {
+  db: Kysely<Database>;
+  caps: EngineCapabilities;
+  /** True inside Storage.transaction(): repositories must not open or leave transactions. */
+  inTransaction: boolean;
+}
