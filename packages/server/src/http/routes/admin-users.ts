@@ -3,12 +3,13 @@ import { Type } from '@sinclair/typebox';
 import { getApp } from '../../domain/apps/apps.js';
 import type { ListedEvent, UserSummary } from '../../domain/ports.js';
 import type { App, EventType, User, UserEvent } from '../../domain/types.js';
-import { deleteUser, getUserDetail, renameDevice, revokeDevice } from '../../domain/users.js';
+import { deleteUser, getUserDetail } from '../../domain/users.js';
+import { registerDeviceWriteRoutes } from './device-routes.js';
 import type { HttpDeps } from '../context.js';
 import { requestMeta } from '../context.js';
 import { deviceToWire } from '../presenters.js';
 import { AppIdParams, NullableTimestamp, Timestamp, errorResponses } from '../schemas/common.js';
-import { DeviceParams, RenameDeviceBody, UserParams } from '../schemas/management.js';
+import { UserParams } from '../schemas/management.js';
 import { adminAuth } from './admin.js';
 
 declare module 'fastify' {
@@ -210,56 +211,14 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
     },
   );
 
-  scope.patch(
-    '/apps/:appId/users/:userId/devices/:deviceId',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Rename a passkey',
-        params: DeviceParams,
-        body: RenameDeviceBody,
-        response: {
-          200: Type.Object({ device: Type.Ref('Device') }),
-          ...errorResponses(400, 401, 403, 404),
-        },
-      },
-    },
-    async (req) => {
-      const device = await renameDevice(
-        appOf(req),
-        {
-          userId: req.params.userId,
-          deviceId: req.params.deviceId,
-          name: req.body.friendly_name,
-          meta: requestMeta(req),
-        },
-        deps,
-      );
-      return { device: deviceToWire(device) };
-    },
-  );
-
-  scope.delete(
-    '/apps/:appId/users/:userId/devices/:deviceId',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Revoke (delete) a passkey',
-        params: DeviceParams,
-        response: errorResponses(401, 403, 404),
-      },
-    },
-    async (req, reply) => {
-      await revokeDevice(
-        appOf(req),
-        { userId: req.params.userId, deviceId: req.params.deviceId, meta: requestMeta(req) },
-        deps,
-      );
-      return reply.status(200).send();
-    },
-  );
+  registerDeviceWriteRoutes(scope, {
+    deps,
+    appOf,
+    tags,
+    security,
+    summaries: { rename: 'Rename a passkey', revoke: 'Revoke (delete) a passkey' },
+    extraStatuses: [403],
+  });
 
   scope.get(
     '/apps/:appId/events',

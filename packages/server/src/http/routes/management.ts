@@ -7,7 +7,8 @@ import {
   createAuthenticateTransaction,
   createRegisterTransaction,
 } from '../../domain/transactions.js';
-import { deleteUser, getUserDetail, renameDevice, revokeDevice } from '../../domain/users.js';
+import { deleteUser, getUserDetail } from '../../domain/users.js';
+import { registerDeviceWriteRoutes } from './device-routes.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken, requestMeta } from '../context.js';
 import { appInfoToWire, deviceToWire, listedUserToWire, userToWire } from '../presenters.js';
@@ -15,10 +16,8 @@ import { AppIdParams, errorResponses } from '../schemas/common.js';
 import {
   CreateAuthenticateTransactionBody,
   CreateRegisterTransactionBody,
-  DeviceParams,
   ListUsersQuery,
   ListUsersResponse,
-  RenameDeviceBody,
   TransactionCreated,
   UserParams,
   VerifyNonceBody,
@@ -238,54 +237,11 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
     },
   );
 
-  scope.patch(
-    '/apps/:appId/users/:userId/devices/:deviceId',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Rename a passkey (passkeyd extension)',
-        params: DeviceParams,
-        body: RenameDeviceBody,
-        response: {
-          200: Type.Object({ device: Type.Ref('Device') }),
-          ...errorResponses(400, 401, 404),
-        },
-      },
-    },
-    async (req) => {
-      const device = await renameDevice(
-        appOf(req),
-        {
-          userId: req.params.userId,
-          deviceId: req.params.deviceId,
-          name: req.body.friendly_name,
-          meta: requestMeta(req),
-        },
-        deps,
-      );
-      return { device: deviceToWire(device) };
-    },
-  );
-
-  scope.delete(
-    '/apps/:appId/users/:userId/devices/:deviceId',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Revoke a passkey (B7)',
-        params: DeviceParams,
-        response: errorResponses(401, 404),
-      },
-    },
-    async (req, reply) => {
-      await revokeDevice(
-        appOf(req),
-        { userId: req.params.userId, deviceId: req.params.deviceId, meta: requestMeta(req) },
-        deps,
-      );
-      return reply.status(200).send();
-    },
-  );
+  registerDeviceWriteRoutes(scope, {
+    deps,
+    appOf,
+    tags,
+    security,
+    summaries: { rename: 'Rename a passkey (passkeyd extension)', revoke: 'Revoke a passkey (B7)' },
+  });
 };

@@ -9,29 +9,25 @@ import { ANALYZE_EVERY_ROWS, BULK_ROWS, inChunks } from './bulk.js';
 /** Bulk reads and writes for passkey import and export. */
 export function portabilityRepository(ctx: RepoContext): Storage['portability'] {
   let rowsSinceAnalyze = 0;
+  const usersWhereIn = (
+    appId: string,
+    column: 'external_id' | 'webauthn_user_id',
+    values: string[],
+  ) =>
+    inChunks(values, async (part) =>
+      (
+        await ctx.db
+          .selectFrom('users')
+          .selectAll()
+          .where('app_id', '=', appId)
+          .where(column, 'in', part)
+          .execute()
+      ).map(rows.userFromRow),
+    );
   return {
-    findUsersByExternalIds: async (appId, externalIds) =>
-      inChunks(externalIds, async (part) =>
-        (
-          await ctx.db
-            .selectFrom('users')
-            .selectAll()
-            .where('app_id', '=', appId)
-            .where('external_id', 'in', part)
-            .execute()
-        ).map(rows.userFromRow),
-      ),
-    findUsersByWebauthnUserIds: async (appId, handles) =>
-      inChunks(handles, async (part) =>
-        (
-          await ctx.db
-            .selectFrom('users')
-            .selectAll()
-            .where('app_id', '=', appId)
-            .where('webauthn_user_id', 'in', part)
-            .execute()
-        ).map(rows.userFromRow),
-      ),
+    findUsersByExternalIds: (appId, externalIds) => usersWhereIn(appId, 'external_id', externalIds),
+    findUsersByWebauthnUserIds: (appId, handles) =>
+      usersWhereIn(appId, 'webauthn_user_id', handles),
     findCredentialsByCredentialIds: async (appId, credentialIds) =>
       inChunks(credentialIds, async (part) =>
         (
