@@ -1,9 +1,19 @@
 import { PasskeydError } from './errors.js';
 import type { Clock, Storage } from './ports.js';
 import { randomToken, sha256 } from './secrets.js';
-import type { CeremonyKind, User } from './types.js';
+import type { CeremonyKind, Credential, Nonce, User } from './types.js';
 
 const NONCE_FORMAT = /^nce_[A-Za-z0-9_-]{43}$/;
+
+/** What a finished ceremony proved, kept with its nonce for B3. */
+export interface CeremonyProof {
+  credential: Credential;
+  /** null: a discoverable sign-in (no transaction). */
+  transactionId: string | null;
+  userVerified: boolean;
+  /** The BS flag of this ceremony's authenticator data, not the stored one. */
+  backedUp: boolean;
+}
 
 /**
  * Issues the one-time proof of a finished ceremony. 32 random bytes; only the SHA-256 is
@@ -12,7 +22,7 @@ const NONCE_FORMAT = /^nce_[A-Za-z0-9_-]{43}$/;
  */
 export async function issueNonce(
   storage: Storage,
-  p: { user: User; kind: CeremonyKind; now: number; ttlSeconds: number },
+  p: { user: User; kind: CeremonyKind; proof: CeremonyProof; now: number; ttlSeconds: number },
 ): Promise<string> {
   const nonce = `nce_${randomToken(32)}`;
   await storage.nonces.create({
@@ -21,6 +31,12 @@ export async function issueNonce(
     userId: p.user.id,
     externalId: p.user.externalId,
     kind: p.kind,
+    credentialId: p.proof.credential.credentialId,
+    deviceId: p.proof.credential.id,
+    transactionId: p.proof.transactionId,
+    userVerified: p.proof.userVerified,
+    backedUp: p.proof.backedUp,
+    aaguid: p.proof.credential.aaguid,
     createdAt: p.now,
     expiresAt: p.now + p.ttlSeconds * 1000,
     consumedAt: null,
@@ -29,18 +45,18 @@ export async function issueNonce(
 }
 
 /**
- * Redeems a nonce for the external id it was issued for. Single use even under concurrency: the
- * storage marks it consumed in one conditional statement. Every failure (unknown, expired,
- * used, other app, malformed) is the same 401 `invalid_nonce`, as Passage answered.
- * Lookup is by hash; the hash of a 256-bit secret leaks nothing through timing.
+ * Redeems a nonce and returns what it proves: whose ceremony, which kind, which passkey. Single
+ * use even under concurrency: the storage marks it consumed in one conditional statement. Every
+ * failure (unknown, expired, used, other app, malformed) is the same 401 `invalid_nonce`, as
+ * Passage answered. Lookup is by hash; the hash of a 256-bit secret leaks nothing through timing.
  */
 export async function redeemNonce(
   appId: string,
   nonce: string,
   deps: { storage: Storage; clock: Clock },
-): Promise<string> {
+): Promise<Nonce> {
   if (!NONCE_FORMAT.test(nonce)) throw new PasskeydError('invalid_nonce');
   const redeemed = await deps.storage.nonces.redeem(appId, sha256(nonce), deps.clock.now());
   if (!redeemed) throw new PasskeydError('invalid_nonce');
-  return redeemed.externalId;
+  return redeemed;
 }

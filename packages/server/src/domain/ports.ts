@@ -142,6 +142,17 @@ export interface Storage {
   transactions: {
     create(tx: Transaction): Promise<void>;
     get(appId: string, id: string): Promise<Transaction | undefined>;
+    /**
+     * Marks the user's live (unconsumed, unexpired) transactions of `kind` consumed at `now`, so
+     * they answer `consumed` from then on; returns how many. One statement: a concurrent consume
+     * of one of them either wins before it or finds it consumed.
+     */
+    supersedePending(
+      appId: string,
+      userId: string,
+      kind: CeremonyKind,
+      now: number,
+    ): Promise<number>;
     consume(
       appId: string,
       id: string,

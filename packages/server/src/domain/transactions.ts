@@ -23,7 +23,7 @@ function ttlMs(app: App, deps: DomainDeps): number {
  */
 export async function createRegisterTransaction(
   app: App,
-  input: { externalId: string; passkeyDisplayName: string },
+  input: { externalId: string; passkeyDisplayName: string; supersedePending?: boolean },
   deps: DomainDeps,
 ): Promise<Transaction> {
   const externalId = checkText(input.externalId, 'external_id');
@@ -40,11 +40,20 @@ export async function createRegisterTransaction(
     lastLoginAt: null,
     loginCount: 0,
   });
-  return saveTransaction(
-    app,
-    { kind: 'register', user, passkeyDisplayName: displayName, now },
-    deps,
-  );
+  const save = (storage: Storage) =>
+    saveTransaction(
+      app,
+      { kind: 'register', user, passkeyDisplayName: displayName, now },
+      { ...deps, storage },
+    );
+  if (!input.supersedePending) return save(deps.storage);
+  // An app that asks for a fresh transaction wants every older one it handed out, possibly to
+  // someone else, to stop working (issue 12): ended and replaced in one database transaction,
+  // so no moment exists where an old one and the new one are both live.
+  return deps.storage.transaction(async (tx) => {
+    await tx.transactions.supersedePending(app.id, user.id, 'register', now);
+    return save(tx);
+  });
 }
 
 async function saveTransaction(

@@ -105,6 +105,18 @@ export interface Nonce {
   userId: string;
   externalId: string;
   kind: CeremonyKind;
+  /**
+   * What the ceremony proved, answered by B3 beside the external id. The passkey fields are null
+   * only on nonces issued by a node without migration 006 (a rolling upgrade).
+   */
+  credentialId: string | null;
+  /** Our id of the passkey (`Device.id`). */
+  deviceId: string | null;
+  /** null: a discoverable sign-in (no transaction). */
+  transactionId: string | null;
+  userVerified: boolean | null;
+  backedUp: boolean | null;
+  aaguid: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;

@@ -33,7 +33,9 @@ describe('the Passkey Flex flow over HTTP', () => {
     const response = device.getAssertion(start.handshake.challenge.publicKey, { origin: ORIGIN });
     const finish = await client.finishAuthentication(start.handshake.id, response, tx);
     expect(finish.status).toBe(200);
-    expect((await client.verifyNonce(finish.body.nonce)).body).toEqual({ external_id: 'user-tx' });
+    expect((await client.verifyNonce(finish.body.nonce)).body).toMatchObject({
+      external_id: 'user-tx',
+    });
   });
 
   it('signs in without a transaction (discoverable) and finds the user from the credential', async () => {
@@ -45,7 +47,7 @@ describe('the Passkey Flex flow over HTTP', () => {
     const response = device.getAssertion(start.handshake.challenge.publicKey, { origin: ORIGIN });
     const finish = await client.finishAuthentication(start.handshake.id, response);
     expect(finish.status).toBe(200);
-    expect((await client.verifyNonce(finish.body.nonce)).body).toEqual({
+    expect((await client.verifyNonce(finish.body.nonce)).body).toMatchObject({
       external_id: 'user-discoverable',
     });
   });
@@ -68,7 +70,7 @@ describe('the Passkey Flex flow over HTTP', () => {
       expect(reg.status).toBe(200);
       const auth = await client.authenticate(device, `user-${alg}-${attestation}`);
       expect(auth.status).toBe(200);
-      expect((await client.verifyNonce(auth.body.nonce)).body).toEqual({
+      expect((await client.verifyNonce(auth.body.nonce)).body).toMatchObject({
         external_id: `user-${alg}-${attestation}`,
       });
     },

@@ -1,4 +1,4 @@
-import type { ApiKey, App, Credential, User, UserEvent } from '../domain/types.js';
+import type { ApiKey, App, Credential, Nonce, User, UserEvent } from '../domain/types.js';
 import { lookupAuthenticator } from '../domain/aaguid/lookup.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -33,6 +33,21 @@ export function deviceToWire(c: Credential) {
     backup_eligible: c.backupEligible,
     backed_up: c.backedUp,
     transports: c.transports,
+  };
+}
+
+/** B3: the external id Passage answered, and what the ceremony behind the nonce proved. */
+export function verifiedNonceToWire(x: Nonce) {
+  return {
+    external_id: x.externalId,
+    ceremony: x.kind,
+    credential_id: x.credentialId,
+    device_id: x.deviceId,
+    transaction_id: x.transactionId,
+    user_verified: x.userVerified,
+    backed_up: x.backedUp,
+    authenticator_name: x.aaguid === null ? null : (lookupAuthenticator(x.aaguid)?.name ?? null),
+    authenticated_at: iso(x.createdAt),
   };
 }
 

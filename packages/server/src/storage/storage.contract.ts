@@ -125,6 +125,12 @@ function aNonce(user: User, over: Partial<Nonce> = {}): Nonce {
     userId: user.id,
     externalId: user.externalId,
     kind: 'authenticate',
+    credentialId: uid('cred'),
+    deviceId: uid('dev'),
+    transactionId: null,
+    userVerified: true,
+    backedUp: false,
+    aaguid: 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4',
     createdAt: NOW,
     expiresAt: NOW + 5 * MINUTE,
     consumedAt: null,
@@ -663,9 +669,67 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(await s.transactions.get(b.id, tx.id)).toBeUndefined();
         expect(await s.transactions.get(a.app.id, uid('txn'))).toBeUndefined();
       });
+
+      it("supersedes only the user's live transactions of that kind, in its app", async () => {
+        const { a, b, bUser } = await twoTenants();
+        const other = await s.users.findOrCreate(aUser(a.app.id));
+        const live = [aTransaction(a.user), aTransaction(a.user)];
+        const kept = [
+          aTransaction(a.user, { kind: 'authenticate', passkeyDisplayName: null }),
+          aTransaction(a.user, { expiresAt: NOW }),
+          aTransaction(a.user, { consumedAt: NOW - 1 }),
+          aTransaction(other),
+          aTransaction(bUser),
+        ];
+        for (const tx of [...live, ...kept]) await s.transactions.create(tx);
+
+        expect(await s.transactions.supersedePending(a.app.id, a.user.id, 'register', NOW)).toBe(2);
+        for (const tx of live) {
+          expect(await s.transactions.get(a.app.id, tx.id)).toEqual({ ...tx, consumedAt: NOW });
+          expect(await s.transactions.consume(a.app.id, tx.id, 'register', NOW)).toEqual({
+            ok: false,
+            reason: 'consumed',
+          });
+        }
+        for (const tx of kept) {
+          expect(await s.transactions.get(tx.appId, tx.id)).toEqual(tx);
+        }
+        expect(await s.transactions.supersedePending(b.id, a.user.id, 'register', NOW)).toBe(0);
+      });
+
+      it('supersedes inside transaction(fn) and rolls back with it', async () => {
+        const { app, user } = await appWithUser();
+        const old = aTransaction(user);
+        await s.transactions.create(old);
+        const boom = new Error('boom');
+        await expect(
+          s.transaction(async (tx) => {
+            await tx.transactions.supersedePending(app.id, user.id, 'register', NOW);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect((await s.transactions.get(app.id, old.id))?.consumedAt).toBeNull();
+      });
     });
 
     describe('nonces', () => {
+      it('returns what the ceremony proved with the redeemed nonce, nulls included', async () => {
+        const { app, user } = await appWithUser();
+        const full = aNonce(user, { kind: 'register', transactionId: uid('txn') });
+        const bare = aNonce(user, {
+          credentialId: null,
+          deviceId: null,
+          userVerified: null,
+          backedUp: null,
+          aaguid: null,
+        });
+        const flags = aNonce(user, { userVerified: false, backedUp: true });
+        for (const x of [full, bare, flags]) await s.nonces.create(x);
+        for (const x of [full, bare, flags]) {
+          expect(await s.nonces.redeem(app.id, x.hash, NOW)).toEqual({ ...x, consumedAt: NOW });
+        }
+      });
+
       it('redeems a nonce once', async () => {
         const { app, user } = await appWithUser();
         const nonce = aNonce(user);

@@ -125,6 +125,12 @@ export async function finishAuthentication(
     const nonce = await issueNonce(tx, {
       user,
       kind: 'authenticate',
+      proof: {
+        credential,
+        transactionId,
+        userVerified: verified.userVerified,
+        backedUp: verified.backedUp,
+      },
       now,
       ttlSeconds: deps.settings.nonceTtlSeconds,
     });

@@ -171,6 +171,12 @@ export async function finishRegistration(
     const nonce = await issueNonce(tx, {
       user,
       kind: 'register',
+      proof: {
+        credential,
+        transactionId,
+        userVerified: authData.flags.uv,
+        backedUp: authData.flags.bs,
+      },
       now,
       ttlSeconds: deps.settings.nonceTtlSeconds,
     });

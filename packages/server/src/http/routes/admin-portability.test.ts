@@ -84,12 +84,12 @@ describe('POST /v1/admin/apps/:appId/import and GET …/export', () => {
 
     const withTransaction = await client.authenticate(device, 'jane-import');
     expect(withTransaction.status).toBe(200);
-    expect((await client.verifyNonce(withTransaction.body.nonce as string)).body).toEqual({
+    expect((await client.verifyNonce(withTransaction.body.nonce as string)).body).toMatchObject({
       external_id: 'jane-import',
     });
     const discoverable = await client.authenticate(device);
     expect(discoverable.status).toBe(200);
-    expect((await client.verifyNonce(discoverable.body.nonce as string)).body).toEqual({
+    expect((await client.verifyNonce(discoverable.body.nonce as string)).body).toMatchObject({
       external_id: 'jane-import',
     });
 
@@ -160,7 +160,7 @@ describe('POST /v1/admin/apps/:appId/import and GET …/export', () => {
       }),
     ]);
     const signIn = await client.authenticate(device);
-    expect((await client.verifyNonce(signIn.body.nonce as string)).body).toEqual({
+    expect((await client.verifyNonce(signIn.body.nonce as string)).body).toMatchObject({
       external_id: 'swa-user',
     });
   });

@@ -11,7 +11,13 @@ import { deleteUser, getUserDetail } from '../../domain/users.js';
 import { registerDeviceWriteRoutes } from './device-routes.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken, requestMeta } from '../context.js';
-import { appInfoToWire, deviceToWire, listedUserToWire, userToWire } from '../presenters.js';
+import {
+  appInfoToWire,
+  deviceToWire,
+  listedUserToWire,
+  userToWire,
+  verifiedNonceToWire,
+} from '../presenters.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
 import {
   CreateAuthenticateTransactionBody,
@@ -47,11 +53,15 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   const registerTx = async (req: {
     managedApp?: App;
-    body: { external_id: string; passkey_display_name: string };
+    body: { external_id: string; passkey_display_name: string; supersede_pending?: boolean };
   }) => {
     const tx = await createRegisterTransaction(
       appOf(req),
-      { externalId: req.body.external_id, passkeyDisplayName: req.body.passkey_display_name },
+      {
+        externalId: req.body.external_id,
+        passkeyDisplayName: req.body.passkey_display_name,
+        supersedePending: req.body.supersede_pending === true,
+      },
       deps,
     );
     return { transaction_id: tx.id };
@@ -115,13 +125,13 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
       schema: {
         tags,
         security,
-        summary: 'Redeem a nonce for its external id (B3); single use',
+        summary: 'Redeem a nonce for its external id and what it proves (B3); single use',
         params: AppIdParams,
         body: VerifyNonceBody,
         response: { 200: VerifyNonceResponse, ...errorResponses(400, 401) },
       },
     },
-    async (req) => ({ external_id: await redeemNonce(appOf(req).id, req.body.nonce, deps) }),
+    async (req) => verifiedNonceToWire(await redeemNonce(appOf(req).id, req.body.nonce, deps)),
   );
 
   scope.get(

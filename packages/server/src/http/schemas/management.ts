@@ -1,9 +1,18 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { NullableTimestamp, Timestamp } from './common.js';
 
 export const CreateRegisterTransactionBody = Type.Object({
   external_id: Type.String({ minLength: 1, maxLength: 255 }),
   passkey_display_name: Type.String({ minLength: 1, maxLength: 255 }),
+  supersede_pending: Type.Optional(
+    Type.Boolean({
+      default: false,
+      description:
+        "passkeyd extension: true ends the user's earlier unfinished register transactions " +
+        'in the same database transaction, so only the new one can register a passkey; the ' +
+        'old ids then answer 410 `transaction_consumed`.',
+    }),
+  ),
 });
 export const CreateAuthenticateTransactionBody = Type.Object({
   external_id: Type.String({ minLength: 1, maxLength: 255 }),
@@ -12,7 +21,35 @@ export const TransactionCreated = Type.Object({ transaction_id: Type.String() })
 export const VerifyNonceBody = Type.Object({
   nonce: Type.String({ minLength: 1, maxLength: 200 }),
 });
-export const VerifyNonceResponse = Type.Object({ external_id: Type.String() });
+const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const VerifyNonceResponse = Type.Object({
+  external_id: Type.String({
+    description: 'The user the nonce proves (all Passage SDKs read it).',
+  }),
+  ceremony: Type.Union([Type.Literal('register'), Type.Literal('authenticate')], {
+    description:
+      'passkeyd extension, like the fields below: which ceremony issued the nonce. Only ' +
+      '`authenticate` should start a sign-in session (docs/security.md).',
+  }),
+  credential_id: nullable(
+    Type.String({ description: 'WebAuthn credential id (base64url), as the device `cred_id`.' }),
+  ),
+  device_id: nullable(Type.String({ description: 'The passkey (device `id`).' })),
+  transaction_id: nullable(
+    Type.String({
+      description: 'The transaction the ceremony used; null for a discoverable sign-in.',
+    }),
+  ),
+  user_verified: nullable(Type.Boolean({ description: 'The UV flag of this ceremony.' })),
+  backed_up: nullable(Type.Boolean({ description: 'The BS flag of this ceremony.' })),
+  authenticator_name: nullable(
+    Type.String({ description: 'Authenticator model from the AAGUID, when known.' }),
+  ),
+  authenticated_at: Type.String({
+    format: 'date-time',
+    description: 'When the ceremony finished (the nonce was issued).',
+  }),
+});
 
 export const Device = Type.Object(
   {

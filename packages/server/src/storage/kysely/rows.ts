@@ -20,6 +20,8 @@ type Row<T extends keyof Database> = Selectable<Database[T]>;
 // PostgreSQL returns int8 as a string unless told otherwise; Number() keeps both engines equal.
 const n = (v: number | string): number => Number(v);
 const nn = (v: number | string | null): number | null => (v === null ? null : Number(v));
+const nbool = (v: number | string | null | undefined): boolean | null =>
+  v === null || v === undefined ? null : Number(v) === 1;
 
 export const appFromRow = (r: Row<'apps'>): App => ({
   id: r.id,
@@ -189,6 +191,12 @@ export const nonceFromRow = (r: Row<'nonces'>): Nonce => ({
   userId: r.user_id,
   externalId: r.external_id,
   kind: r.kind as CeremonyKind,
+  credentialId: r.credential_id ?? null,
+  deviceId: r.device_id ?? null,
+  transactionId: r.transaction_id ?? null,
+  userVerified: nbool(r.user_verified),
+  backedUp: nbool(r.backed_up),
+  aaguid: r.aaguid ?? null,
   createdAt: n(r.created_at),
   expiresAt: n(r.expires_at),
   consumedAt: nn(r.consumed_at),
@@ -200,6 +208,12 @@ export const nonceToRow = (x: Nonce): Row<'nonces'> => ({
   user_id: x.userId,
   external_id: x.externalId,
   kind: x.kind,
+  credential_id: x.credentialId,
+  device_id: x.deviceId,
+  transaction_id: x.transactionId,
+  user_verified: x.userVerified === null ? null : Number(x.userVerified),
+  backed_up: x.backedUp === null ? null : Number(x.backedUp),
+  aaguid: x.aaguid,
   created_at: x.createdAt,
   expires_at: x.expiresAt,
   consumed_at: x.consumedAt,

@@ -90,6 +90,13 @@ export interface NoncesTable {
   user_id: string;
   external_id: string;
   kind: string;
+  /** Migration 006: what the ceremony proved; null on rows from before it. */
+  credential_id: string | null;
+  device_id: string | null;
+  transaction_id: string | null;
+  user_verified: number | null;
+  backed_up: number | null;
+  aaguid: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

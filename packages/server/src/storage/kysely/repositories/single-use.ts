@@ -18,6 +18,18 @@ export function transactionsRepository(ctx: RepoContext): Storage['transactions'
         .executeTakeFirst();
       return r && rows.transactionFromRow(r);
     },
+    supersedePending: async (appId, userId, kind, now) => {
+      const r = await ctx.db
+        .updateTable('transactions')
+        .set({ consumed_at: now })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
     consume: (appId, id, kind, now) =>
       consumeOnce(ctx.db, 'transactions', appId, id, kind, now, rows.transactionFromRow),
   };
