@@ -28,3 +28,19 @@ export function requireString(value: unknown, name: string): string {
   }
   return value;
 }
+
+/**
+ * The options of `createRegisterTransaction`: in the argument object (`{ externalId, …,
+ * supersedePending }`) or as a third positional argument (`(externalId, name, { supersedePending })`).
+ */
+export function readRegisterOptions(args: readonly unknown[]): { supersedePending: boolean } {
+  const first = args[0];
+  const source = typeof first === 'object' && first !== null ? first : args[2];
+  if (source === undefined || source === null) return { supersedePending: false };
+  if (typeof source !== 'object') throw invalidArgument('options must be an object.');
+  const value = (source as Record<string, unknown>).supersedePending;
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw invalidArgument(`supersedePending must be a boolean, got ${typeof value}.`);
+  }
+  return { supersedePending: value === true };
+}

@@ -1,7 +1,12 @@
-import { readArgs } from './arguments.js';
-import { externalIdFrom, transactionIdFrom } from './from-wire.js';
+import { readArgs, readRegisterOptions } from './arguments.js';
+import { externalIdFrom, transactionIdFrom, verifiedNonceFrom } from './from-wire.js';
 import type { HttpClient } from './http-client.js';
-import type { AuthenticateTransactionArgs, RegisterTransactionArgs } from './types.js';
+import type {
+  AuthenticateTransactionArgs,
+  RegisterTransactionArgs,
+  RegisterTransactionOptions,
+  VerifiedNonce,
+} from './types.js';
 
 /**
  * `passage.auth`: transactions that start a ceremony, and the nonce check that ends one.
@@ -17,18 +22,32 @@ export class Auth {
    * Starts passkey registration for a user, creating the user on first use. Send the returned
    * transaction ID to the browser, which passes it to `passage.passkey.register()`.
    *
+   * `supersedePending: true` (passkeyd addition) ends the user's earlier unfinished register
+   * transactions, so a transaction handed out before can no longer register a passkey.
+   *
    * @example
    * const transactionId = await passage.auth.createRegisterTransaction(user.id, user.email);
    * // or: passage.auth.createRegisterTransaction({ externalId: user.id, passkeyDisplayName: user.email })
+   * // retrying an unfinished sign-up: passage.auth.createRegisterTransaction(user.id, user.email, { supersedePending: true })
    */
-  createRegisterTransaction(externalId: string, passkeyDisplayName: string): Promise<string>;
+  createRegisterTransaction(
+    externalId: string,
+    passkeyDisplayName: string,
+    options?: RegisterTransactionOptions,
+  ): Promise<string>;
   createRegisterTransaction(args: RegisterTransactionArgs): Promise<string>;
   async createRegisterTransaction(...args: unknown[]): Promise<string> {
     const { externalId, passkeyDisplayName } = readArgs(['externalId', 'passkeyDisplayName'], args);
+    const { supersedePending } = readRegisterOptions(args);
     return this.#http.request({
       method: 'POST',
       path: ['transactions', 'register'],
-      body: { external_id: externalId, passkey_display_name: passkeyDisplayName },
+      body: {
+        external_id: externalId,
+        passkey_display_name: passkeyDisplayName,
+        // Sent only when asked for, so a call without it is byte for byte Passage's.
+        ...(supersedePending ? { supersede_pending: true } : {}),
+      },
       read: transactionIdFrom,
     });
   }
@@ -67,6 +86,26 @@ export class Auth {
       path: ['authenticate', 'verify'],
       body: { nonce: checked },
       read: externalIdFrom,
+    });
+  }
+
+  /**
+   * Like {@link Auth.verifyNonce}, but resolves to everything the nonce proves (passkeyd
+   * addition): which ceremony issued it, the passkey, its flags, the transaction. Sign a user in
+   * only for `ceremony === 'authenticate'`: a register nonce proves a new passkey, and anyone
+   * holding a register transaction for the user can make one.
+   *
+   * @example
+   * const proof = await passage.auth.verifyNonceDetails(req.body.nonce);
+   * if (proof.ceremony !== 'authenticate') throw new Error('not a sign-in');
+   */
+  async verifyNonceDetails(nonce: string): Promise<VerifiedNonce> {
+    const checked = readArgs(['nonce'], [nonce]).nonce;
+    return this.#http.request({
+      method: 'POST',
+      path: ['authenticate', 'verify'],
+      body: { nonce: checked },
+      read: verifiedNonceFrom,
     });
   }
 }

@@ -6,6 +6,7 @@ import {
   transactionIdFrom,
   userFrom,
   userIdFrom,
+  verifiedNonceFrom,
 } from './from-wire.js';
 import { MalformedBodyError } from './wire-fields.js';
 
@@ -166,6 +167,45 @@ describe('transactionIdFrom and appFrom', () => {
       name: 'Acme Store',
       authOrigin: 'https://acme.example',
       additionalAuthOrigins: ['https://www.acme.example'],
+    });
+  });
+});
+
+describe('verifiedNonceFrom', () => {
+  it('fails when the server does not say which ceremony issued the nonce', () => {
+    // Passage, or a passkeyd without nonce details: guessing would let a register nonce sign in.
+    for (const body of [
+      { external_id: 'user-1' },
+      { external_id: 'user-1', ceremony: 'login' },
+      { external_id: 'user-1', ceremony: null },
+    ]) {
+      expect(() => verifiedNonceFrom(body)).toThrow(MalformedBodyError);
+    }
+  });
+
+  it('keeps nulls the server sends for a nonce without passkey details', () => {
+    expect(
+      verifiedNonceFrom({
+        external_id: 'user-1',
+        ceremony: 'authenticate',
+        credential_id: null,
+        device_id: null,
+        transaction_id: null,
+        user_verified: null,
+        backed_up: null,
+        authenticator_name: null,
+        authenticated_at: '2026-03-01T12:00:00.000Z',
+      }),
+    ).toEqual({
+      externalId: 'user-1',
+      ceremony: 'authenticate',
+      credentialId: null,
+      deviceId: null,
+      transactionId: null,
+      userVerified: null,
+      backedUp: null,
+      authenticatorName: null,
+      authenticatedAt: new Date('2026-03-01T12:00:00.000Z'),
     });
   });
 });

@@ -1,8 +1,18 @@
-import type { AppInfo, PassageUser, UserStatus, WebAuthnDevice, WebAuthnType } from './types.js';
+import type {
+  AppInfo,
+  Ceremony,
+  PassageUser,
+  UserStatus,
+  VerifiedNonce,
+  WebAuthnDevice,
+  WebAuthnType,
+} from './types.js';
 import {
   array,
   boolean,
   date,
+  MalformedBodyError,
+  nullableBoolean,
   nullableString,
   number,
   object,
@@ -20,6 +30,32 @@ export function transactionIdFrom(body: unknown): string {
 
 export function externalIdFrom(body: unknown): string {
   return requiredString(object(body, 'response'), 'external_id', 'response');
+}
+
+/**
+ * B3 with passkeyd's details. `ceremony` is what an app's sign-in decision rests on, so it is
+ * required: a server that does not send it (Passage, an old passkeyd) fails the call rather than
+ * let a register nonce pass for a sign-in.
+ */
+export function verifiedNonceFrom(body: unknown): VerifiedNonce {
+  const b = object(body, 'response');
+  const ceremony = b.ceremony;
+  if (ceremony !== 'register' && ceremony !== 'authenticate') {
+    throw new MalformedBodyError(
+      'expected response.ceremony to be "register" or "authenticate" (a passkeyd server sends it)',
+    );
+  }
+  return {
+    externalId: requiredString(b, 'external_id', 'response'),
+    ceremony: ceremony satisfies Ceremony,
+    credentialId: nullableString(b, 'credential_id'),
+    deviceId: nullableString(b, 'device_id'),
+    transactionId: nullableString(b, 'transaction_id'),
+    userVerified: nullableBoolean(b, 'user_verified'),
+    backedUp: nullableBoolean(b, 'backed_up'),
+    authenticatorName: nullableString(b, 'authenticator_name'),
+    authenticatedAt: date(b, 'authenticated_at'),
+  };
 }
 
 export function deviceFrom(value: unknown): WebAuthnDevice {

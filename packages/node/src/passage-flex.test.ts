@@ -7,6 +7,7 @@ import {
   type AppInfo,
   type PassageUser,
   type UserInfo,
+  type VerifiedNonce,
   type WebAuthnDevice,
   type WebAuthnDevices,
 } from './index.js';
@@ -109,6 +110,13 @@ describe('public types', () => {
     });
     expectTypeOf(passage.createAuthenticateTransaction).toBeCallableWith({ externalId: 'u' });
     expectTypeOf(passage.verifyNonce).returns.resolves.toBeString();
+    expectTypeOf(passage.verifyNonceDetails).returns.resolves.toEqualTypeOf<VerifiedNonce>();
+    expectTypeOf<VerifiedNonce['ceremony']>().toEqualTypeOf<'register' | 'authenticate'>();
+    expectTypeOf(passage.createRegisterTransaction).toBeCallableWith({
+      externalId: 'u',
+      passkeyDisplayName: 'n',
+      supersedePending: true,
+    });
     expectTypeOf(passage.getUser).returns.resolves.toEqualTypeOf<UserInfo>();
     expectTypeOf<UserInfo>().not.toHaveProperty('externalId');
     expectTypeOf(passage.getDevices).returns.resolves.toEqualTypeOf<WebAuthnDevices[]>();
@@ -117,6 +125,10 @@ describe('public types', () => {
 
   it('keeps the 1.x shape on the namespaces, positional and object forms', () => {
     expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith('u', 'n');
+    expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith('u', 'n', {
+      supersedePending: true,
+    });
+    expectTypeOf(passage.auth.verifyNonceDetails).returns.resolves.toEqualTypeOf<VerifiedNonce>();
     expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith({
       externalId: 'u',
       passkeyDisplayName: 'n',

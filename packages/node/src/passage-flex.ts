@@ -1,4 +1,4 @@
-import { readArgs } from './arguments.js';
+import { readArgs, readRegisterOptions } from './arguments.js';
 import { Auth } from './auth.js';
 import { resolveConfig, type PassageConfig } from './config.js';
 import { appFrom } from './from-wire.js';
@@ -7,7 +7,9 @@ import type {
   AppInfo,
   AuthenticateTransactionArgs,
   RegisterTransactionArgs,
+  RegisterTransactionOptions,
   UserInfo,
+  VerifiedNonce,
   WebAuthnDevice,
 } from './types.js';
 import { User } from './user.js';
@@ -58,10 +60,18 @@ export class PassageFlex {
 
   /** Same as {@link Auth.createRegisterTransaction}. */
   createRegisterTransaction(args: RegisterTransactionArgs): Promise<string>;
-  createRegisterTransaction(externalId: string, passkeyDisplayName: string): Promise<string>;
+  createRegisterTransaction(
+    externalId: string,
+    passkeyDisplayName: string,
+    options?: RegisterTransactionOptions,
+  ): Promise<string>;
   async createRegisterTransaction(...args: unknown[]): Promise<string> {
     const { externalId, passkeyDisplayName } = readArgs(['externalId', 'passkeyDisplayName'], args);
-    return this.auth.createRegisterTransaction(externalId, passkeyDisplayName);
+    return this.auth.createRegisterTransaction(
+      externalId,
+      passkeyDisplayName,
+      readRegisterOptions(args),
+    );
   }
 
   /** Same as {@link Auth.createAuthenticateTransaction}. */
@@ -74,6 +84,11 @@ export class PassageFlex {
   /** Same as {@link Auth.verifyNonce}: resolves to the user's external ID. */
   async verifyNonce(nonce: string): Promise<string> {
     return this.auth.verifyNonce(nonce);
+  }
+
+  /** Same as {@link Auth.verifyNonceDetails}: what the nonce proves, `ceremony` included. */
+  async verifyNonceDetails(nonce: string): Promise<VerifiedNonce> {
+    return this.auth.verifyNonceDetails(nonce);
   }
 
   /**

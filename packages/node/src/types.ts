@@ -86,6 +86,46 @@ export interface RegisterTransactionArgs {
   externalId: string;
   /** The label the user sees for this passkey (usually their email or username). */
   passkeyDisplayName: string;
+  /** passkeyd addition, see {@link RegisterTransactionOptions}. */
+  supersedePending?: boolean;
+}
+
+/** passkeyd additions to creating a register transaction. */
+export interface RegisterTransactionOptions {
+  /**
+   * End the user's earlier unfinished register transactions as this one is created, so only the
+   * newest can register a passkey (a transaction handed to someone else stops working). Default
+   * false, as Passage behaved.
+   */
+  supersedePending?: boolean;
+}
+
+/** Which ceremony a nonce came from. */
+export type Ceremony = 'register' | 'authenticate';
+
+/**
+ * What a nonce proves, from `verifyNonceDetails()` (passkeyd addition). The passkey fields are
+ * null only for a nonce issued by a passkeyd too old to record them.
+ */
+export interface VerifiedNonce {
+  /** The user the nonce proves: what `verifyNonce()` resolves to. */
+  externalId: string;
+  /** Only `'authenticate'` should sign a user in; `'register'` proves a new passkey was created. */
+  ceremony: Ceremony;
+  /** base64url WebAuthn credential ID (a device's `credId`). */
+  credentialId: string | null;
+  /** The passkey's ID (a device's `id`, for `revokeDevice`). */
+  deviceId: string | null;
+  /** The transaction the ceremony used; null for a discoverable (autofill) sign-in. */
+  transactionId: string | null;
+  /** The authenticator verified the user (PIN, biometrics): the WebAuthn UV flag. */
+  userVerified: boolean | null;
+  /** The passkey is synced (WebAuthn BS flag) as of this ceremony. */
+  backedUp: boolean | null;
+  /** Authenticator model from the AAGUID, or null when unknown. */
+  authenticatorName: string | null;
+  /** When the ceremony finished. */
+  authenticatedAt: Date;
 }
 
 export interface AuthenticateTransactionArgs {

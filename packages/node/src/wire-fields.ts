@@ -53,6 +53,11 @@ export function boolean(source: WireObject, key: string): boolean {
   return source[key] === true;
 }
 
+export function nullableBoolean(source: WireObject, key: string): boolean | null {
+  const value = source[key];
+  return typeof value === 'boolean' ? value : null;
+}
+
 export function strings(source: WireObject, key: string): string[] {
   const value = source[key];
   return Array.isArray(value)

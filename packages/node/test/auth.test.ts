@@ -191,3 +191,96 @@ describe('nonces', () => {
     expect(err).toMatchObject({ statusCode: 401, errorCode: 'invalid_nonce' });
   });
 });
+
+describe('nonce details (passkeyd addition)', () => {
+  it('says a registration nonce came from "register", with the new passkey', async () => {
+    const externalId = newExternalId();
+    const authenticator = new TestAuthenticator();
+    const transactionId = await passage.auth.createRegisterTransaction(externalId, 'jane');
+    const nonce = await registerInBrowser(server, server.appId, authenticator, transactionId);
+    const before = Date.now();
+
+    const proof = await passage.verifyNonceDetails(nonce);
+    const [device] = await passage.getDevices(externalId);
+    expect(proof).toEqual({
+      externalId,
+      ceremony: 'register',
+      credentialId: authenticator.credentials()[0]!.id,
+      deviceId: device!.id,
+      transactionId,
+      userVerified: true,
+      backedUp: true,
+      authenticatorName: null,
+      authenticatedAt: expect.any(Date),
+    });
+    expect(proof.authenticatedAt.getTime()).toBeLessThanOrEqual(before);
+  });
+
+  it('says a sign-in nonce came from "authenticate", with its transaction or none', async () => {
+    const { externalId, authenticator } = await userWithPasskey();
+    const transactionId = await passage.auth.createAuthenticateTransaction(externalId);
+    const nonce = await authenticateInBrowser(server, server.appId, authenticator, transactionId);
+    await expect(passage.auth.verifyNonceDetails(nonce)).resolves.toMatchObject({
+      externalId,
+      ceremony: 'authenticate',
+      transactionId,
+    });
+  });
+
+  it('redeems the nonce: verifyNonce afterwards is 401 invalid_nonce', async () => {
+    const externalId = newExternalId();
+    const transactionId = await passage.auth.createRegisterTransaction(externalId, 'jane');
+    const nonce = await registerInBrowser(
+      server,
+      server.appId,
+      new TestAuthenticator(),
+      transactionId,
+    );
+    await passage.verifyNonceDetails(nonce);
+    await expect(rejectionOf(passage.verifyNonce(nonce))).resolves.toMatchObject({
+      statusCode: 401,
+      errorCode: 'invalid_nonce',
+    });
+  });
+});
+
+describe('superseding register transactions (passkeyd addition)', () => {
+  it('ends the earlier unfinished register transaction, through both shapes', async () => {
+    for (const create of [
+      (id: string) =>
+        passage.createRegisterTransaction({
+          externalId: id,
+          passkeyDisplayName: 'jane',
+          supersedePending: true,
+        }),
+      (id: string) =>
+        passage.auth.createRegisterTransaction(id, 'jane', { supersedePending: true }),
+    ]) {
+      const externalId = newExternalId();
+      const kept = await passage.auth.createRegisterTransaction(externalId, 'jane');
+      const fresh = await create(externalId);
+
+      const err = await rejectionOf(
+        registerInBrowser(server, server.appId, new TestAuthenticator(), kept),
+      );
+      expect(err).toMatchObject({ status: 410, body: { code: 'transaction_consumed' } });
+      const nonce = await registerInBrowser(server, server.appId, new TestAuthenticator(), fresh);
+      await expect(passage.verifyNonce(nonce)).resolves.toBe(externalId);
+    }
+  });
+
+  it('keeps earlier transactions without the option', async () => {
+    const externalId = newExternalId();
+    const first = await passage.auth.createRegisterTransaction(externalId, 'jane');
+    await passage.auth.createRegisterTransaction(externalId, 'jane', { supersedePending: false });
+    const nonce = await registerInBrowser(server, server.appId, new TestAuthenticator(), first);
+    await expect(passage.verifyNonce(nonce)).resolves.toBe(externalId);
+  });
+
+  it('rejects a non-boolean supersedePending before any request', async () => {
+    const err = await rejectionOf(
+      passage.auth.createRegisterTransaction('u', 'n', { supersedePending: 'yes' as never }),
+    );
+    expect(err).toMatchObject({ errorCode: 'invalid_argument' });
+  });
+});
