@@ -21,7 +21,10 @@ export function openDatabase(path: string): AppDatabase {
       passkey_external_id TEXT NOT NULL UNIQUE,
       created_at INTEGER NOT NULL,
       -- Set when the first passkey is verified; until then the sign-up may be retried.
-      registered_at INTEGER
+      registered_at INTEGER,
+      -- The last register transaction of an unfinished sign-up: until the pending cookie of that
+      -- attempt expires, only the browser holding it may continue (routes/sign-up.ts).
+      sign_up_attempt_at INTEGER
     );
     CREATE TABLE IF NOT EXISTS sessions (
       -- SHA-256 of the cookie's token, so a copy of the database cannot be used to sign in.
@@ -31,5 +34,9 @@ export function openDatabase(path: string): AppDatabase {
       expires_at INTEGER NOT NULL
     );
   `);
+  // Databases created before sign_up_attempt_at existed (an `npm start` .data/ folder).
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(users)').all();
+  if (!columns.some((c) => c.name === 'sign_up_attempt_at'))
+    db.exec('ALTER TABLE users ADD COLUMN sign_up_attempt_at INTEGER');
   return db;
 }

@@ -15,6 +15,11 @@ export const APP_ERRORS = {
     status: 409,
     message: 'An account with this email already exists. Sign in with your passkey instead.',
   },
+  sign_up_in_progress: {
+    status: 409,
+    message:
+      'A sign-up for this email was started in another browser. Finish it there, or try again in 15 minutes.',
+  },
   unknown_email: {
     status: 404,
     message: 'No account uses this email. Check it, or create an account.',
@@ -31,6 +36,10 @@ export const APP_ERRORS = {
   unknown_account: {
     status: 401,
     message: 'This passkey is not linked to an account here. Create an account first.',
+  },
+  not_a_sign_in: {
+    status: 401,
+    message: 'That confirmation came from creating a passkey, not from signing in. Please sign in.',
   },
   confirmation_failed: {
     status: 401,

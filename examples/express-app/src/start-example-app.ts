@@ -17,7 +17,7 @@ export interface RunningExampleApp {
 /** The composition root: config → database → passkeyd client → Express → listen. */
 export async function startExampleApp(
   config: ExampleConfig,
-  opts: { log?: Logger } = {},
+  opts: { log?: Logger; now?: () => number } = {},
 ): Promise<RunningExampleApp> {
   const db = openDatabase(config.databasePath);
   const passage = new PassageFlex({
@@ -42,7 +42,7 @@ export async function startExampleApp(
     users: userStore(db),
     sessions: sessionStore(db),
     passage,
-    now: () => Date.now(),
+    now: opts.now ?? (() => Date.now()),
     log: opts.log ?? ((message, err) => console.error(message, err)),
     publicOrigin: new URL(url).origin,
     cookieSecret: config.cookieSecret,

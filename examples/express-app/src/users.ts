@@ -9,6 +9,8 @@ export interface User {
   createdAt: number;
   /** null until the user's first passkey is verified. */
   registeredAt: number | null;
+  /** When an unfinished sign-up last got a register transaction (its creation, before any). */
+  signUpAttemptAt: number;
 }
 
 interface UserRow {
@@ -17,6 +19,7 @@ interface UserRow {
   passkey_external_id: string;
   created_at: number;
   registered_at: number | null;
+  sign_up_attempt_at: number | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -25,6 +28,7 @@ const toUser = (row: UserRow): User => ({
   externalId: row.passkey_external_id,
   createdAt: row.created_at,
   registeredAt: row.registered_at,
+  signUpAttemptAt: row.sign_up_attempt_at ?? row.created_at,
 });
 
 export type UserStore = ReturnType<typeof userStore>;
@@ -40,6 +44,13 @@ export function userStore(db: AppDatabase) {
   );
   const register = db.prepare<[number, number]>(
     'UPDATE users SET registered_at = ? WHERE id = ? AND registered_at IS NULL',
+  );
+  const attempt = db.prepare<[number, number]>(
+    'UPDATE users SET sign_up_attempt_at = ? WHERE id = ? AND registered_at IS NULL',
+  );
+  const restart = db.prepare<[string, number, number], UserRow>(
+    `UPDATE users SET passkey_external_id = ?, sign_up_attempt_at = ?
+     WHERE id = ? AND registered_at IS NULL RETURNING *`,
   );
 
   return {
@@ -61,6 +72,18 @@ export function userStore(db: AppDatabase) {
     },
     markRegistered(userId: number, now: number): void {
       register.run(now, userId);
+    },
+    /** An unfinished sign-up handed out another register transaction. */
+    recordSignUpAttempt(userId: number, now: number): void {
+      attempt.run(now, userId);
+    },
+    /**
+     * Starts an abandoned sign-up over under a fresh external ID, so nothing made for the old
+     * one (a kept transaction, a passkey) can ever reach this user. Undefined if it finished.
+     */
+    restartSignUp(userId: number, now: number): User | undefined {
+      const row = restart.get(randomUUID(), now, userId);
+      return row && toUser(row);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppClient } from './support/app-client.js';
 import { startStack, type Stack } from './support/start-stack.js';
 
@@ -117,6 +118,162 @@ describe('Example app backend', () => {
     const body = await response.text();
     expect(body).toContain('There is nothing at this address.');
     expect(body).not.toMatch(/\bat \S+:\d+|Error:|node_modules/);
+  });
+});
+
+describe('Example app backend: an unfinished sign-up belongs to the browser that started it', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  afterEach(() => {
+    stack.clock.offsetMs = 0;
+    stack.exampleClock.offsetMs = 0;
+  });
+
+  const externalIdOf = (address: string) => {
+    const db = new Database(stack.exampleDatabasePath, { readonly: true });
+    try {
+      return (
+        db.prepare('SELECT passkey_external_id AS id FROM users WHERE email = ?').get(address) as
+          { id: string } | undefined
+      )?.id;
+    } finally {
+      db.close();
+    }
+  };
+
+  const startSignUp = async (client: AppClient, address: string) => {
+    const response = await client.post('/passkey/register', { email: address });
+    expect(response.status).toBe(200);
+    return (response.json() as { transactionId: string }).transactionId;
+  };
+
+  it('refuses another browser the victim’s unfinished sign-up, so the takeover of issue 12 fails', async () => {
+    const address = email();
+    const victim = new AppClient(stack);
+    const victimTx = await startSignUp(victim, address);
+
+    // The attacker sends the victim's email without the victim's pending_sign_up cookie.
+    const attacker = new AppClient(stack);
+    const refused = await attacker.post('/passkey/register', { email: address });
+    expect(refused.status).toBe(409);
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'sign_up_in_progress',
+        message:
+          'A sign-up for this email was started in another browser. Finish it there, or try again in 15 minutes.',
+      },
+    });
+    expect(refused.json()).not.toHaveProperty('transactionId');
+    expect(attacker.cookies.has('pending_sign_up')).toBe(false);
+
+    // The victim's sign-up goes on undisturbed.
+    const nonce = await victim.registerPasskey(new TestAuthenticator(), victimTx);
+    expect((await victim.post('/passkey/register/verify', { nonce })).status).toBe(200);
+  });
+
+  it('ends a register transaction kept from earlier once the sign-up asks for a new one', async () => {
+    const client = new AppClient(stack);
+    const address = email();
+    const kept = await startSignUp(client, address);
+    const fresh = await startSignUp(client, address);
+
+    await expect(client.registerPasskey(new TestAuthenticator(), kept)).rejects.toThrow(
+      /HTTP 410 .*transaction_consumed/,
+    );
+    const nonce = await client.registerPasskey(new TestAuthenticator(), fresh);
+    expect((await client.post('/passkey/register/verify', { nonce })).status).toBe(200);
+  });
+
+  it('signs nobody in with a register nonce posted to /passkey/login', async () => {
+    // A finished account adds a passkey; its register nonce is posted to sign-in elsewhere.
+    const { client } = await signUp(stack);
+    const { transactionId } = (await client.post('/account/passkeys', {})).json() as {
+      transactionId: string;
+    };
+    const nonce = await client.registerPasskey(new TestAuthenticator(), transactionId);
+
+    const elsewhere = new AppClient(stack);
+    const response = await elsewhere.post('/passkey/login', { nonce });
+    expect(response.status).toBe(401);
+    expect(response.json()).toMatchObject({ error: { code: 'not_a_sign_in' } });
+    expect(elsewhere.cookies.has('session')).toBe(false);
+  });
+
+  it('lets a user whose confirmation failed after the passkey was stored sign in, which finishes the sign-up', async () => {
+    const address = email();
+    const client = new AppClient(stack);
+    const device = new TestAuthenticator();
+    const nonce = await client.registerPasskey(device, await startSignUp(client, address));
+    // The nonce outlives its five minutes before the page posts it (a slow network, a sleep).
+    stack.clock.offsetMs = 6 * 60_000;
+    const late = await client.post('/passkey/register/verify', { nonce });
+    expect(late.status).toBe(401);
+    expect(late.json()).toMatchObject({ error: { code: 'confirmation_failed' } });
+    stack.clock.offsetMs = 0;
+
+    // Retrying from the same browser still gets a transaction...
+    await startSignUp(client, address);
+    // ...and the passkey already stored signs in, by email or by autofill.
+    expect((await client.post('/passkey/authenticate', { email: address })).status).toBe(200);
+    const login = await client.post('/passkey/login', {
+      nonce: await client.signInWithAnyPasskey(device),
+    });
+    expect(login.status).toBe(200);
+    expect(client.cookies.has('session')).toBe(true);
+    expect((await client.post('/account/passkeys', {})).status).toBe(200);
+    // The account is now finished: nobody can start its sign-up again.
+    const again = await new AppClient(stack).post('/passkey/register', { email: address });
+    expect(again.json()).toMatchObject({ error: { code: 'email_taken' } });
+  });
+
+  it('starts an abandoned sign-up over under a new external ID, so a transaction kept from it adds nothing', async () => {
+    const address = email();
+    const first = new AppClient(stack);
+    const kept = await startSignUp(first, address);
+    const oldExternalId = externalIdOf(address);
+
+    stack.exampleClock.offsetMs = 16 * 60_000;
+    const later = new AppClient(stack);
+    const fresh = await startSignUp(later, address);
+
+    expect(externalIdOf(address)).not.toBe(oldExternalId);
+    await expect(first.registerPasskey(new TestAuthenticator(), kept)).rejects.toThrow(/HTTP 4/);
+    const nonce = await later.registerPasskey(new TestAuthenticator(), fresh);
+    expect((await later.post('/passkey/register/verify', { nonce })).status).toBe(200);
+  });
+
+  it('keeps an abandoned sign-up that stored a passkey for whoever holds that passkey', async () => {
+    const address = email();
+    const first = new AppClient(stack);
+    const device = new TestAuthenticator();
+    await first.registerPasskey(device, await startSignUp(first, address));
+
+    stack.exampleClock.offsetMs = 16 * 60_000;
+    const stranger = await new AppClient(stack).post('/passkey/register', { email: address });
+    expect(stranger.status).toBe(409);
+    expect(stranger.json()).toMatchObject({ error: { code: 'email_taken' } });
+
+    const owner = new AppClient(stack);
+    const login = await owner.post('/passkey/login', {
+      nonce: await owner.signInWithAnyPasskey(device),
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it('still says no account uses the email of an unfinished sign-up without a passkey', async () => {
+    const address = email();
+    await startSignUp(new AppClient(stack), address);
+    const response = await new AppClient(stack).post('/passkey/authenticate', { email: address });
+    expect(response.status).toBe(404);
+    expect(response.json()).toMatchObject({ error: { code: 'unknown_email' } });
   });
 });
 

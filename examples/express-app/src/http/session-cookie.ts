@@ -7,7 +7,7 @@ import type { User } from '../users.js';
 const SESSION_COOKIE = 'session';
 /** Remembers, between "create transaction" and "verify nonce", which user a sign-up is for. */
 const PENDING_SIGN_UP_COOKIE = 'pending_sign_up';
-const PENDING_SIGN_UP_MS = 15 * 60 * 1000;
+export const PENDING_SIGN_UP_MS = 15 * 60 * 1000;
 
 /**
  * httpOnly: page scripts cannot read it. SameSite=Lax: other sites' POSTs do not carry it.

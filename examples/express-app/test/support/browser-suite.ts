@@ -116,6 +116,7 @@ export function useBrowserSuite(): BrowserSuite {
     problems = [];
     suite.ceremonies = [];
     stack.clock.offsetMs = 0;
+    stack.exampleClock.offsetMs = 0;
   });
 
   afterEach(async () => {

@@ -18,6 +18,8 @@ export interface Stack {
   /** The example app's own SQLite file (its users and sessions). */
   exampleDatabasePath: string;
   clock: OffsetClock;
+  /** The example app's own clock (its sessions and sign-up windows). */
+  exampleClock: OffsetClock;
   /** What the example app logged (unexpected errors only). */
   logged: Array<{ message: string; err: unknown }>;
   close(): Promise<void>;
@@ -30,6 +32,7 @@ export interface Stack {
  */
 export async function startStack(options: { passkeydUrl?: string } = {}): Promise<Stack> {
   const clock = new OffsetClock();
+  const exampleClock = new OffsetClock();
   // The example's port is known only once it listens, so the app starts with a placeholder
   // origin and gets the real one through the admin API, as an operator would set it.
   const passkeyd = await startTestServer({
@@ -56,7 +59,7 @@ export async function startStack(options: { passkeydUrl?: string } = {}): Promis
           apiKey: passkeyd.apiKey,
         },
       },
-      { log: (message, err) => logged.push({ message, err }) },
+      { log: (message, err) => logged.push({ message, err }), now: () => exampleClock.now() },
     );
     await allowOrigin(passkeyd, example.url);
   } catch (err) {
@@ -69,6 +72,7 @@ export async function startStack(options: { passkeydUrl?: string } = {}): Promis
     example,
     exampleDatabasePath,
     clock,
+    exampleClock,
     logged,
     async close() {
       await example.close();
