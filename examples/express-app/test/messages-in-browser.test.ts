@@ -87,6 +87,43 @@ describeWithBrowser('Example app: what users are told when a passkey step fails'
     await page.waitForURL(url('/account'));
   });
 
+  it('lets a user whose sign-up confirmation failed after the passkey was stored sign in with it', async () => {
+    const page = await suite.openPage();
+    const authenticator = await addVirtualAuthenticator(page);
+    const email = newEmail();
+    // The passkey is stored, then six minutes pass for passkeyd before the page posts the nonce
+    // (nonces live five): the app cannot confirm the sign-up.
+    await page.route(url('/passkey/register/verify'), async (route) => {
+      suite.stack.clock.offsetMs = 6 * 60_000;
+      await route.continue();
+    });
+    await page.goto(url('/sign-up'));
+    await page.fill('#email', email);
+    await page.click('#create-passkey');
+    await expect
+      .poll(() => message(page))
+      .toBe(
+        'Your passkey worked, but its confirmation expired or was already used. Please try again.',
+      );
+    await page.unroute(url('/passkey/register/verify'));
+    suite.stack.clock.offsetMs = 0;
+
+    // A retry is refused by the authenticator, which already holds a passkey for the user...
+    await page.click('#create-passkey');
+    await expect
+      .poll(() => message(page))
+      .toBe(
+        'This device already has a passkey for this account. Use it to sign in, or add a passkey from another device.',
+      );
+    // ...and, as the message says, that passkey signs in, which finishes the sign-up.
+    await page.goto(url('/sign-in'));
+    await page.fill('#email', email);
+    await page.click('#sign-in');
+    await page.waitForURL(url('/account'));
+    expect(await passkeyNames(page)).toEqual([email]);
+    expect(await authenticator.credentials()).toHaveLength(1);
+  });
+
   it('says so when sign-in is cancelled, and when no account uses the email', async () => {
     const email = newEmail();
     const page = await suite.openPage();
