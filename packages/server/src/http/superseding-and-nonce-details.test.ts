@@ -115,6 +115,21 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
         expect(finish.status).toBe(200);
       });
 
+      it('supersedes through the legacy B9 alias too', async () => {
+        const id = externalId();
+        const kept = (await registerTx(id)).body.transaction_id;
+        const legacy = await client.backend('POST', '/transactions', {
+          external_id: id,
+          passkey_display_name: 'jane',
+          supersede_pending: true,
+        });
+        expect(legacy.status).toBe(201);
+        const start = await client.frontend('/register/transactions/webauthn/start', {
+          transaction_id: kept,
+        });
+        expect(start).toMatchObject({ status: 410, body: { code: 'transaction_consumed' } });
+      });
+
       it('refuses a non-boolean supersede_pending with 400 invalid_request', async () => {
         const r = await registerTx(externalId(), { supersede_pending: 'yes' });
         expect(r).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
