@@ -26,6 +26,7 @@ const cli = join(serverPkg, 'bin/passkeyd.mjs');
 const ORIGIN = 'http://localhost:3000';
 const RP_ID = 'localhost';
 const run = promisify(execFile);
+const ADMIN_TOKEN = 'multi-node-admin-token-0123456789abcdef';
 
 /** `passkeyd serve` runs the compiled CLI; rebuild it when the sources are newer. */
 function buildServerIfStale(): void {
@@ -159,6 +160,7 @@ describeWithPostgres(
         HOST: '127.0.0.1',
         PORT: '0',
         LOG_LEVEL: 'warn',
+        PASSKEYD_ADMIN_TOKEN: ADMIN_TOKEN,
         PASSKEYD_PG_POOL_SIZE: '5',
         // Both nodes purge every second, so purging runs concurrently throughout the suite.
         PASSKEYD_PURGE_INTERVAL_SECONDS: '1',
@@ -356,6 +358,35 @@ describeWithPostgres(
         status: 409,
         body: expect.stringContaining('user_has_no_passkeys'),
       });
+    });
+
+    it('refuses an API key revoked on node A on its very next request to node B', async () => {
+      const adminCall = (node: Node, method: string, path: string, body?: object) =>
+        fetch(`${node.url}/v1/admin/apps/${appId}${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${ADMIN_TOKEN}`,
+            ...(body && { 'Content-Type': 'application/json' }),
+          },
+          body: body && JSON.stringify(body),
+        });
+      const created = await adminCall(b, 'POST', '/keys', { name: 'revoked across nodes' });
+      expect(created.status).toBe(201);
+      const { key, api_key } = (await created.json()) as { key: { id: string }; api_key: string };
+      const withKey = (node: Node) =>
+        fetch(`${node.url}/v1/apps/${appId}/users?limit=1`, {
+          headers: { Authorization: `Bearer ${api_key}` },
+        });
+      // B has accepted the key just before it is revoked on A.
+      expect((await withKey(b)).status).toBe(200);
+      expect((await adminCall(a, 'DELETE', `/keys/${key.id}`)).status).toBe(200);
+      for (const node of [b, a]) {
+        const r = await withKey(node);
+        expect([r.status, ((await r.json()) as WireBody).code]).toEqual([
+          401,
+          'invalid_access_token',
+        ]);
+      }
     });
 
     it('purges expired rows while both nodes purge at once', async () => {

@@ -29,8 +29,9 @@ export type ClientErrorCode =
   | 'invalid_config';
 
 /**
- * Codes the passkeyd server sends that a browser can meet. Any other server code is passed
- * through unchanged, so this list documents rather than limits.
+ * Codes the passkeyd server sends that a browser can meet: every code of the server's registry
+ * except those only its backend, admin and import APIs answer with (public-api.test.ts checks
+ * this against the server). Any other code is passed through unchanged.
  */
 export type ServerErrorCode =
   | 'invalid_request'
@@ -44,6 +45,7 @@ export type ServerErrorCode =
   | 'transaction_not_found'
   | 'transaction_expired'
   | 'transaction_consumed'
+  | 'user_has_no_passkeys'
   | 'handshake_not_found'
   | 'handshake_expired'
   | 'handshake_consumed'

@@ -25,8 +25,12 @@ export const SYNCED = {
 
 const imagesDir = fileURLToPath(new URL('../../../../docs/images/', import.meta.url));
 
-/** Keeps the latest screenshot of each page for the README (docs/images/example-*.png). */
+/**
+ * With PASSKEYD_SCREENSHOTS=1, keeps the latest screenshot of each page for the README
+ * (docs/images/example-*.png); otherwise writes nothing, so a test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.PASSKEYD_SCREENSHOTS !== '1') return;
   mkdirSync(imagesDir, { recursive: true });
   await page.screenshot({ path: `${imagesDir}example-${name}.png`, fullPage: true });
 }

@@ -60,7 +60,7 @@ export function UserPage({ app, userId }: { app: AdminApp; userId: string }) {
       <dl class="stats card">
         <div>
           <dt>Passkeys</dt>
-          <dd>{devices.length}</dd>
+          <dd>{user.passkey_count}</dd>
         </div>
         <div>
           <dt>Sign-ins</dt>
@@ -82,7 +82,7 @@ export function UserPage({ app, userId }: { app: AdminApp; userId: string }) {
 
       <section class="card" aria-labelledby="passkeys-title">
         <h2 id="passkeys-title" class="card-title">
-          Passkeys <span class="count">{devices.length}</span>
+          Passkeys <span class="count">{user.passkey_count}</span>
         </h2>
         {devices.length === 0 ? (
           <p class="empty-inline muted">
@@ -158,9 +158,10 @@ export function UserPage({ app, userId }: { app: AdminApp; userId: string }) {
         }}
       >
         <p>
-          The user and their {devices.length === 1 ? 'passkey' : `${devices.length} passkeys`} are
-          deleted. Your own user record is not touched; if your backend creates a register
-          transaction for this external id again, it becomes a new user.
+          The user and their{' '}
+          {user.passkey_count === 1 ? 'passkey' : `${user.passkey_count} passkeys`} are deleted.
+          Your own user record is not touched; if your backend creates a register transaction for
+          this external id again, it becomes a new user.
         </p>
       </ConfirmDialog>
     </>

@@ -124,6 +124,17 @@ export interface Storage {
     findByCredentialId(appId: string, credentialId: string): Promise<Credential | undefined>;
     get(appId: string, id: string): Promise<Credential | undefined>;
     listByUser(appId: string, userId: string): Promise<Credential[]>;
+    /**
+     * The user's `limit` most recently used passkeys (a passkey never used counts from its
+     * registration), newest first: what a ceremony's option list offers when it is capped.
+     */
+    listRecentByUser(appId: string, userId: string, limit: number): Promise<Credential[]>;
+    /** One page of the user's passkeys in listByUser order, with how many there are in all. */
+    pageByUser(
+      appId: string,
+      userId: string,
+      page: { limit: number; offset: number },
+    ): Promise<{ credentials: Credential[]; total: number }>;
     rename(appId: string, id: string, name: string, now: number): Promise<Credential | undefined>;
     delete(appId: string, id: string): Promise<boolean>;
     /**

@@ -13,17 +13,54 @@ export async function getUserOrThrow(
   return user;
 }
 
+/**
+ * Device lists (B5's `webauthn_devices`, B6, the admin API) are pages, so that no user's passkey
+ * count sizes a response. The default page holds every passkey any real person has, so Passage's
+ * SDKs, which send no paging parameters, still see the whole list; the maximum matches B4's.
+ */
+export const DEVICE_PAGE_DEFAULT = 100;
+export const DEVICE_PAGE_MAX = 500;
+
+export interface DevicePage {
+  credentials: Credential[];
+  /** How many passkeys the user has in all. */
+  total: number;
+  page: number;
+  limit: number;
+}
+
+/** One page (from 1) of the user's passkeys, oldest first; user_not_found for an unknown user. */
+export async function listUserDevices(
+  deps: Pick<DomainDeps, 'storage'>,
+  appId: string,
+  userId: string,
+  { page = 1, limit = DEVICE_PAGE_DEFAULT }: { page?: number; limit?: number } = {},
+): Promise<DevicePage> {
+  await getUserOrThrow(deps, appId, userId);
+  const r = await deps.storage.credentials.pageByUser(appId, userId, {
+    limit,
+    offset: (page - 1) * limit,
+  });
+  return { ...r, page, limit };
+}
+
+/** The user, the first page of their passkeys (see DEVICE_PAGE_DEFAULT) and recent events. */
 export async function getUserDetail(
   deps: Pick<DomainDeps, 'storage'>,
   appId: string,
   userId: string,
-): Promise<{ user: User; credentials: Credential[]; events: UserEvent[] }> {
+): Promise<{
+  user: User;
+  credentials: Credential[];
+  totalCredentials: number;
+  events: UserEvent[];
+}> {
   const user = await getUserOrThrow(deps, appId, userId);
-  const [credentials, events] = await Promise.all([
-    deps.storage.credentials.listByUser(appId, userId),
+  const [page, events] = await Promise.all([
+    deps.storage.credentials.pageByUser(appId, userId, { limit: DEVICE_PAGE_DEFAULT, offset: 0 }),
     deps.storage.events.listByUser(appId, userId, 20),
   ]);
-  return { user, credentials, events };
+  return { user, credentials: page.credentials, totalCredentials: page.total, events };
 }
 
 async function getDevice(

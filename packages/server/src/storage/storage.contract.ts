@@ -450,6 +450,40 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(await s.credentials.rename(app.id, uid('dev'), 'x', NOW)).toBeUndefined();
       });
 
+      it('lists the most recently used passkeys first, a never-used one by its registration', async () => {
+        const { a, bUser } = await twoTenants();
+        const old = aCredential(a.user, { createdAt: NOW - 3 * MINUTE, lastUsedAt: null });
+        const usedLately = aCredential(a.user, {
+          createdAt: NOW - 5 * MINUTE,
+          lastUsedAt: NOW - MINUTE,
+        });
+        const fresh = aCredential(a.user, { createdAt: NOW - 2 * MINUTE, lastUsedAt: null });
+        for (const c of [old, usedLately, fresh]) await s.credentials.create(c);
+        await s.credentials.create(aCredential(bUser));
+        const ids = async (limit: number) =>
+          (await s.credentials.listRecentByUser(a.app.id, a.user.id, limit)).map((c) => c.id);
+        expect(await ids(10)).toEqual([usedLately.id, fresh.id, old.id]);
+        expect(await ids(2)).toEqual([usedLately.id, fresh.id]);
+        expect(await s.credentials.listRecentByUser(bUser.appId, a.user.id, 10)).toEqual([]);
+      });
+
+      it('pages a user’s passkeys in registration order, with the total', async () => {
+        const { a, bUser } = await twoTenants();
+        const creds = [3, 1, 2].map((m) => aCredential(a.user, { createdAt: NOW - m * MINUTE }));
+        for (const c of creds) await s.credentials.create(c);
+        await s.credentials.create(aCredential(bUser));
+        const inOrder = [creds[0]!, creds[2]!, creds[1]!];
+        expect(
+          await s.credentials.pageByUser(a.app.id, a.user.id, { limit: 2, offset: 0 }),
+        ).toEqual({ credentials: inOrder.slice(0, 2), total: 3 });
+        expect(
+          await s.credentials.pageByUser(a.app.id, a.user.id, { limit: 2, offset: 2 }),
+        ).toEqual({ credentials: inOrder.slice(2), total: 3 });
+        expect(
+          await s.credentials.pageByUser(bUser.appId, a.user.id, { limit: 2, offset: 0 }),
+        ).toEqual({ credentials: [], total: 0 });
+      });
+
       it('deletes a passkey once', async () => {
         const { app, user } = await appWithUser();
         const cred = aCredential(user);

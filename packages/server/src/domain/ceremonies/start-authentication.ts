@@ -6,9 +6,11 @@ import { PasskeydError } from '../errors.js';
 import { createHandshake, newChallenge } from '../handshakes.js';
 import { loadLiveTransaction } from '../transactions.js';
 import type { App, Handshake } from '../types.js';
+import { offeredCredentials } from './offered-credentials.js';
 
 /**
- * F3. With a transaction: allowCredentials = that user's passkeys. Without one (`{}`): a
+ * F3. With a transaction: allowCredentials = that user's passkeys, the most recently used
+ * MAX_CREDENTIALS_IN_OPTIONS of them (offered-credentials.ts). Without one (`{}`): a
  * discoverable ceremony, modal or autofill; we cannot tell which, so its challenge gets the
  * longer discoverable lifetime (autofill prompts stay pending; passage-wire.md §5.4).
  */
@@ -32,9 +34,8 @@ export async function startAuthentication(
       'authenticate',
       now,
     );
-    const creds = await deps.storage.credentials.listByUser(app.id, user.id);
-    if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
-    allowCredentials = creds.map((c) => ({ id: c.credentialId, transports: c.transports }));
+    allowCredentials = await offeredCredentials(deps.storage, app.id, user.id);
+    if (allowCredentials.length === 0) throw new PasskeydError('user_has_no_passkeys');
     transactionId = tx.id;
   }
   const challenge = newChallenge();

@@ -7,6 +7,7 @@ import { createHandshake, newChallenge } from '../handshakes.js';
 import { loadLiveTransaction } from '../transactions.js';
 import type { App, Handshake } from '../types.js';
 import { SUPPORTED_ALGORITHMS } from './cose-key.js';
+import { offeredCredentials } from './offered-credentials.js';
 
 export type AttachmentRequest = 'platform' | 'cross-platform' | 'any' | undefined;
 
@@ -39,7 +40,11 @@ export async function startRegistration(
     'register',
     now,
   );
-  const existing = await deps.storage.credentials.listByUser(app.id, user.id);
+  // Capped like allowCredentials (offered-credentials.ts). A passkey left off the list is not
+  // excluded: an authenticator holding it may make a new one for this user, which replaces its
+  // resident key for the RP on the device (passage-wire.md §8.6); the same credential id
+  // registered twice is still refused at finish (credential_already_registered).
+  const existing = await offeredCredentials(deps.storage, app.id, user.id);
   const attachment =
     input.authenticatorAttachment === 'any'
       ? undefined
@@ -54,7 +59,7 @@ export async function startRegistration(
     challenge: decodeBase64Any(challenge)!,
     timeout: app.ceremonyTimeoutMs,
     attestationType: 'none',
-    excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
+    excludeCredentials: existing,
     authenticatorSelection: {
       residentKey: 'required',
       requireResidentKey: true,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import {
@@ -6,6 +6,7 @@ import {
   generateCredentialKey,
   type Alg,
   type AssertionTamper,
+  type StoredCredential,
 } from '@passkeyd/test-authenticator';
 import { importCosePublicKey } from './cose-key.js';
 import { verifyAssertion } from './verify-assertion.js';
@@ -25,6 +26,11 @@ interface Case {
   requireUV?: boolean;
   storedCounter?: number;
   mangle?: (r: any) => any;
+  /**
+   * Edits clientDataJSON and signs the result with the credential's key, so the signature stays
+   * valid and the edited member alone decides the verdict.
+   */
+  clientData?: (c: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const CASES: Case[] = [
@@ -85,6 +91,36 @@ const CASES: Case[] = [
     name: 'a bad token binding status',
     mangle: (r) => withClientData(r, (c) => ({ ...c, tokenBinding: { status: 'bogus' } })),
   },
+  // The same client-data edits, validly signed: only the one member differs from an honest
+  // assertion, so deleting the check of that member flips the verdict.
+  {
+    name: 'a validly signed top origin outside a cross-origin frame',
+    clientData: (c) => ({ ...c, topOrigin: 'https://top.example' }),
+  },
+  {
+    name: 'a validly signed cross-origin frame with a top origin',
+    clientData: (c) => ({ ...c, crossOrigin: true, topOrigin: 'https://top.example' }),
+  },
+  {
+    // Accepted by both today (SimpleWebAuthn checks topOrigin only when present). Issue 12
+    // item 8 makes passkeyd refuse it; then the two verifiers deliberately differ here.
+    name: 'a validly signed cross-origin frame without top origin',
+    ok: true,
+    clientData: (c) => ({ ...c, crossOrigin: true }),
+  },
+  {
+    name: 'a validly signed bad token binding status',
+    clientData: (c) => ({ ...c, tokenBinding: { status: 'bogus' } }),
+  },
+  {
+    name: 'a validly signed token binding that is not an object',
+    clientData: (c) => ({ ...c, tokenBinding: 'present' }),
+  },
+  {
+    name: 'a validly signed supported token binding',
+    ok: true,
+    clientData: (c) => ({ ...c, tokenBinding: { status: 'supported' } }),
+  },
   {
     name: 'clientDataJSON that is not JSON',
     mangle: (r) => ({
@@ -94,8 +130,8 @@ const CASES: Case[] = [
   },
 ];
 
-// Re-signing is impossible from outside, so client-data edits also break the signature; both
-// verifiers must still agree (on "no"), which is what a differential test demands.
+// Without re-signing (the `mangle` cases), a client-data edit also breaks the signature, so
+// those cases only show that both verifiers agree on "no"; the `clientData` cases re-sign.
 function withClientData(r: any, edit: (c: Record<string, unknown>) => Record<string, unknown>) {
   const c = JSON.parse(Buffer.from(r.response.clientDataJSON, 'base64url').toString());
   return {
@@ -105,6 +141,17 @@ function withClientData(r: any, edit: (c: Record<string, unknown>) => Record<str
       clientDataJSON: Buffer.from(JSON.stringify(edit(c))).toString('base64url'),
     },
   };
+}
+
+/** Signs authenticatorData || SHA-256(clientDataJSON) again, as the authenticator would have. */
+function resigned(r: any, cred: StoredCredential) {
+  const signed = Buffer.concat([
+    Buffer.from(r.response.authenticatorData, 'base64url'),
+    createHash('sha256').update(Buffer.from(r.response.clientDataJSON, 'base64url')).digest(),
+  ]);
+  // ES256 DER and RS256 PKCS#1 v1.5 are node's defaults for EC and RSA keys; EdDSA takes no digest.
+  const signature = sign(cred.alg === 'EdDSA' ? null : 'sha256', signed, cred.privateKey);
+  return { ...r, response: { ...r.response, signature: signature.toString('base64url') } };
 }
 
 const rsaKey = generateCredentialKey('RS256');
@@ -126,6 +173,7 @@ async function verdicts(alg: Alg, c: Case) {
     { origin: ORIGIN, ...(c.tamper ? { tamper: c.tamper } : {}) },
   ) as any;
   if (c.mangle) response = c.mangle(response);
+  if (c.clientData) response = resigned(withClientData(response, c.clientData), stored);
   const publicKey = Buffer.from(stored.publicKeyCose).toString('base64url');
   const counter = c.storedCounter ?? 0;
 

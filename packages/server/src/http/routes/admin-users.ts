@@ -4,7 +4,7 @@ import { getApp } from '../../domain/apps/apps.js';
 import type { ListedEvent, UserSummary } from '../../domain/ports.js';
 import type { App, EventType, User, UserEvent } from '../../domain/types.js';
 import { deleteUser, getUserDetail } from '../../domain/users.js';
-import { registerDeviceWriteRoutes } from './device-routes.js';
+import { registerDeviceListRoute, registerDeviceWriteRoutes } from './device-routes.js';
 import type { HttpDeps } from '../context.js';
 import { requestMeta } from '../context.js';
 import { deviceToWire } from '../presenters.js';
@@ -186,7 +186,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
     async (req) => {
       const d = await getUserDetail(deps, req.params.appId, req.params.userId);
       return {
-        user: adminUserToWire(d.user, d.credentials.length),
+        user: adminUserToWire(d.user, d.totalCredentials),
         devices: d.credentials.map(deviceToWire),
         events: d.events.map((e) => adminEventToWire({ ...e, externalId: d.user.externalId })),
       };
@@ -210,6 +210,15 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
       return reply.status(200).send();
     },
   );
+
+  registerDeviceListRoute(scope, {
+    deps,
+    appOf,
+    tags,
+    security,
+    summary: "A user's passkeys, a page at a time (the detail above holds the first page)",
+    extraStatuses: [403],
+  });
 
   registerDeviceWriteRoutes(scope, {
     deps,

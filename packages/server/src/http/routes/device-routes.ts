@@ -2,14 +2,66 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../domain/types.js';
-import { renameDevice, revokeDevice } from '../../domain/users.js';
+import { listUserDevices, renameDevice, revokeDevice } from '../../domain/users.js';
 import type { HttpDeps } from '../context.js';
 import { requestMeta } from '../context.js';
 import { deviceToWire } from '../presenters.js';
 import { errorResponses } from '../schemas/common.js';
-import { DeviceParams, RenameDeviceBody } from '../schemas/management.js';
+import {
+  DeviceParams,
+  ListDevicesQuery,
+  ListDevicesResponse,
+  RenameDeviceBody,
+  UserParams,
+} from '../schemas/management.js';
 
 type Scope = Parameters<FastifyPluginAsyncTypebox>[0];
+
+/**
+ * List a user's passkeys, one page at a time: B6 in the management API, and the same list in
+ * the admin API. `page`, `limit` and the fields besides `devices` are additive (Passage's SDKs
+ * send no parameters and read only `devices`), see DEVICE_PAGE_DEFAULT.
+ */
+export function registerDeviceListRoute(
+  scope: Scope,
+  o: {
+    deps: HttpDeps;
+    appOf: (req: FastifyRequest) => App;
+    tags: string[];
+    security: Record<string, string[]>[];
+    summary: string;
+    extraStatuses?: number[];
+  },
+): void {
+  scope.get(
+    '/apps/:appId/users/:userId/devices',
+    {
+      schema: {
+        tags: o.tags,
+        security: o.security,
+        summary: o.summary,
+        params: UserParams,
+        querystring: ListDevicesQuery,
+        response: {
+          200: ListDevicesResponse,
+          ...errorResponses(400, 401, ...(o.extraStatuses ?? []), 404),
+        },
+      },
+    },
+    async (req) => {
+      const d = await listUserDevices(o.deps, o.appOf(req).id, req.params.userId, {
+        ...(req.query.page !== undefined ? { page: req.query.page } : {}),
+        ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}),
+      });
+      return {
+        devices: d.credentials.map(deviceToWire),
+        page: d.page,
+        limit: d.limit,
+        total_devices: d.total,
+      };
+    },
+  );
+}
 
 /**
  * Rename (PATCH) and revoke (DELETE) a passkey: the same operations in the management API

@@ -8,16 +8,10 @@ import {
   createRegisterTransaction,
 } from '../../domain/transactions.js';
 import { deleteUser, getUserDetail } from '../../domain/users.js';
-import { registerDeviceWriteRoutes } from './device-routes.js';
+import { registerDeviceListRoute, registerDeviceWriteRoutes } from './device-routes.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken, requestMeta } from '../context.js';
-import {
-  appInfoToWire,
-  deviceToWire,
-  listedUserToWire,
-  userToWire,
-  verifiedNonceToWire,
-} from '../presenters.js';
+import { appInfoToWire, listedUserToWire, userToWire, verifiedNonceToWire } from '../presenters.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
 import {
   CreateAuthenticateTransactionBody,
@@ -227,25 +221,13 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
     },
   );
 
-  scope.get(
-    '/apps/:appId/users/:userId/devices',
-    {
-      schema: {
-        tags,
-        security,
-        summary: "List a user's passkeys (B6)",
-        params: UserParams,
-        response: {
-          200: Type.Object({ devices: Type.Array(Type.Ref('Device')) }),
-          ...errorResponses(401, 404),
-        },
-      },
-    },
-    async (req) => {
-      const d = await getUserDetail(deps, appOf(req).id, req.params.userId);
-      return { devices: d.credentials.map(deviceToWire) };
-    },
-  );
+  registerDeviceListRoute(scope, {
+    deps,
+    appOf,
+    tags,
+    security,
+    summary: "List a user's passkeys, a page at a time (B6)",
+  });
 
   registerDeviceWriteRoutes(scope, {
     deps,

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { DEVICE_PAGE_DEFAULT, DEVICE_PAGE_MAX } from '../../domain/users.js';
 import { NullableTimestamp, Timestamp } from './common.js';
 
 export const CreateRegisterTransactionBody = Type.Object({
@@ -151,6 +152,25 @@ export const DeviceParams = Type.Object({
   appId: Type.String({ maxLength: 100 }),
   userId: Type.String({ maxLength: 100 }),
   deviceId: Type.String({ maxLength: 100 }),
+});
+export const ListDevicesQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: DEVICE_PAGE_MAX,
+      default: DEVICE_PAGE_DEFAULT,
+      description: 'Page size; the default page holds every passkey of a typical user.',
+    }),
+  ),
+});
+export const ListDevicesResponse = Type.Object({
+  devices: Type.Array(Type.Ref('Device')),
+  page: Type.Integer({ description: 'passkeyd extension: the page returned, from 1.' }),
+  limit: Type.Integer({ description: 'passkeyd extension: the page size.' }),
+  total_devices: Type.Integer({
+    description: 'passkeyd extension: how many passkeys the user has in all.',
+  }),
 });
 export const RenameDeviceBody = Type.Object({
   friendly_name: Type.String({ minLength: 1, maxLength: 255 }),

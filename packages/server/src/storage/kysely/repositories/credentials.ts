@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Storage } from '../../../domain/ports.js';
 import type { RepoContext } from './context.js';
 import * as rows from '../rows.js';
@@ -43,6 +44,35 @@ export function credentialsRepository(ctx: RepoContext): Storage['credentials'] 
         .orderBy('id')
         .execute();
       return rs.map(rows.credentialFromRow);
+    },
+    listRecentByUser: async (appId, userId, limit) => {
+      const rs = await ctx.db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .orderBy(sql`coalesce(last_used_at, created_at)`, 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rs.map(rows.credentialFromRow);
+    },
+    pageByUser: async (appId, userId, page) => {
+      const scoped = ctx.db
+        .selectFrom('credentials')
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId);
+      const [rs, count] = await Promise.all([
+        scoped
+          .selectAll()
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(page.limit)
+          .offset(page.offset)
+          .execute(),
+        scoped.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { credentials: rs.map(rows.credentialFromRow), total: Number(count.n) };
     },
     rename: async (appId, id, name, now) => {
       const r = await ctx.db
