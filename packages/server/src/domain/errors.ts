@@ -93,7 +93,8 @@ export const ERROR_CODES = {
   unsupported_algorithm: { status: 400, message: 'The public key algorithm is not supported.' },
   weak_public_key: {
     status: 400,
-    message: 'The public key is too weak: RSA keys need a 2048-16384 bit modulus and exponent 65537.',
+    message:
+      'The public key is too weak: RSA keys need a 2048-16384 bit modulus and exponent 65537.',
   },
   credential_id_too_long: {
     status: 400,

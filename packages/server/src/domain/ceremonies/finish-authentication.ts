@@ -203,11 +203,14 @@ async function verifyWithSimpleWebAuthn(
 ): Promise<VerifiedAssertion> {
   // Our client-data checks are stricter than SimpleWebAuthn's (crossOrigin without topOrigin,
   // a crossOrigin that is not a boolean); run them first so both verifiers refuse the same.
-  checkClientData(parseClientData(decodeField(response.response.clientDataJSON, 'clientDataJSON')), {
-    type: 'webauthn.get',
-    challenge: handshake.challenge,
-    origins: app.origins,
-  });
+  checkClientData(
+    parseClientData(decodeField(response.response.clientDataJSON, 'clientDataJSON')),
+    {
+      type: 'webauthn.get',
+      challenge: handshake.challenge,
+      origins: app.origins,
+    },
+  );
   try {
     const r = await verifyAuthenticationResponse({
       response: toSimpleWebAuthnAssertion(response),

@@ -81,7 +81,9 @@ export async function finishRegistration(
     // decodeFirst ignores whatever follows it. The authenticator's CBOR is canonical (CTAP2), and
     // SimpleWebAuthn's encoder keeps canonical items the same length, so a re-encoding shorter
     // than the input means bytes after the map.
-    trailing = attestationObject.length - isoCBOR.encode(att as unknown as Parameters<typeof isoCBOR.encode>[0]).length;
+    trailing =
+      attestationObject.length -
+      isoCBOR.encode(att as unknown as Parameters<typeof isoCBOR.encode>[0]).length;
     fmt = String(att.get('fmt'));
     authData = parseAuthenticatorData(att.get('authData'));
   } catch (cause) {
@@ -101,8 +103,7 @@ export async function finishRegistration(
   if (!createHash('sha256').update(app.rpId).digest().equals(authData.rpIdHash))
     throw new PasskeydError('rp_id_mismatch');
   if (!authData.flags.up) throw new PasskeydError('user_presence_required');
-  if (requireUV && !authData.flags.uv)
-    throw new PasskeydError('user_verification_required');
+  if (requireUV && !authData.flags.uv) throw new PasskeydError('user_verification_required');
   if (!authData.credentialID || !authData.credentialPublicKey) {
     throw new PasskeydError(
       'malformed_response',
