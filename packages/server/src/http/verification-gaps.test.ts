@@ -194,7 +194,7 @@ function suite(databaseUrl: () => string | undefined) {
         `/apps/${server.appId}/events?type=backup_eligibility_changed&user_id=${userId}`,
       );
       expect(events.status).toBe(200);
-      expect((await events.json()).events).toMatchObject([
+      expect(((await events.json()) as { events: unknown[] }).events).toMatchObject([
         { type: 'backup_eligibility_changed', detail: 'backup_eligibility_changed' },
       ]);
 
