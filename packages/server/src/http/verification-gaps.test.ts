@@ -198,6 +198,13 @@ function suite(databaseUrl: () => string | undefined) {
         { type: 'backup_eligibility_changed', detail: 'backup_eligibility_changed' },
       ]);
 
+      // In Passage's user shape (B5) it is a failed, incomplete event like a counter regression.
+      const user = (await client.backend<any>('GET', `/users/${userId}`)).body.user;
+      expect(user.recent_events[0]).toMatchObject({
+        type: 'backup_eligibility_changed',
+        status: 'incomplete',
+      });
+
       // Nothing of the refused assertion was stored: BE=0/BS=0 stays a state import accepts.
       const exported = await (await admin('GET', `/apps/${server.appId}/export`)).text();
       const line = exported.split('\n').find((l) => l.includes('"be-flip"'))!;

@@ -49,7 +49,8 @@ const OWN_EVENT: Record<string, EventType> = {
 
 /**
  * §7.2 steps 5-9 for the credential and its owner, then the assertion checks
- * (verify-assertion.ts), then the writes in one database transaction.
+ * (verify-assertion.ts), then what needs the stored passkey or user (backup eligibility, the
+ * user's status), then the writes in one database transaction.
  */
 export async function finishAuthentication(
   app: App,
