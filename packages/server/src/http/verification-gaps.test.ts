@@ -227,6 +227,39 @@ function suite(databaseUrl: () => string | undefined, env: Record<string, string
       expect((await client.authenticate(device, 'be-flip')).status).toBe(200);
     });
 
+    it('an imported passkey takes the BE flag its authenticator signs: the import’s was hearsay', async () => {
+      // A synced passkey (BE=1) from a source whose export has no backup_eligible column.
+      const device = new TestAuthenticator({ backupEligible: true });
+      const handle = randomBytes(32);
+      const made = device.createCredential(
+        {
+          challenge: randomBytes(32).toString('base64url'),
+          rp: { id: 'localhost', name: 'The old service' },
+          user: { id: handle.toString('base64url'), name: 'm', displayName: 'm' },
+          pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+        },
+        { origin: ORIGIN },
+      );
+      const line = {
+        external_id: 'be-imported',
+        user_handle: handle.toString('base64url'),
+        credentials: [
+          { credential_id: made.id, public_key_spki: made.response.publicKey, alg: -7 },
+        ],
+      };
+      const res = await admin('POST', `/apps/${server.appId}/import`, `${JSON.stringify(line)}\n`);
+      expect(await res.json()).toMatchObject({ credentials_imported: 1 });
+      const before = await client.backend<any>(
+        'GET',
+        `/users/${(await devicesOf('be-imported')).userId}/devices`,
+      );
+      expect(before.body.devices[0]).toMatchObject({ backup_eligible: false });
+
+      expect((await client.authenticate(device, 'be-imported')).status).toBe(200);
+      const { devices } = await devicesOf('be-imported');
+      expect(devices[0]).toMatchObject({ backup_eligible: true, backed_up: true });
+    });
+
     it('a passkey registered with BE=1 that signs in with BE=0 is refused', async () => {
       const device = new TestAuthenticator({ backupEligible: true });
       expect((await client.register(device, 'be-drop')).status).toBe(200);

@@ -41,6 +41,9 @@ function rpIdHashOf(rpId: string): Buffer {
   return h;
 }
 
+/** Set by passkey import (portability/import-passkeys.ts): no attestation came along. */
+const isImported = (c: Credential) => c.attestationFormat === 'imported';
+
 /** Failures worth their own event type (a possible cloned or swapped authenticator). */
 const OWN_EVENT: Record<string, EventType> = {
   counter_regression: 'counter_regression',
@@ -136,7 +139,10 @@ export async function finishAuthentication(
     // credentialRecord.backupEligible is not set, verify that currentBe is not set." BE is fixed
     // when the credential is made (§6.1.3), so a change means another or a broken authenticator.
     // Checked here, after the signature, so a forgery is never reported as a changed passkey.
-    if (verified.backupEligible !== credential.backupEligible) {
+    // An imported passkey's BE is the old service's claim (or the import's default, false), not
+    // a flag passkeyd saw signed; refusing on it would lock migrated users out over a missing
+    // column, so the authenticator's signed flag replaces it instead (recordUse below).
+    if (verified.backupEligible !== credential.backupEligible && !isImported(credential)) {
       throw new PasskeydError(
         'backup_eligibility_changed',
         `The passkey was registered ${credential.backupEligible ? 'with' : 'without'} backup eligibility and now signs in ${verified.backupEligible ? 'with' : 'without'} it.`,
@@ -157,6 +163,7 @@ export async function finishAuthentication(
     const moved = await tx.credentials.recordUse(app.id, credential.id, {
       signCount: verified.signCount,
       backedUp: verified.backedUp,
+      ...(isImported(credential) ? { backupEligible: verified.backupEligible } : {}),
       now,
     });
     if (!moved) throw new PasskeydError('counter_regression');
