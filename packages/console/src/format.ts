@@ -40,6 +40,7 @@ export const EVENT_LABELS: Record<string, string> = {
   passkey_login: 'Signed in',
   passkey_login_failed: 'Sign-in failed',
   counter_regression: 'Counter went backwards',
+  backup_eligibility_changed: 'Backup eligibility changed',
   passkey_rename: 'Passkey renamed',
   passkey_revoke: 'Passkey revoked',
   user_delete: 'User deleted',

@@ -57,12 +57,16 @@ export type ServerErrorCode =
   | 'user_presence_required'
   | 'user_verification_required'
   | 'unsupported_algorithm'
+  | 'weak_public_key'
+  | 'credential_id_too_long'
   | 'webauthn_registration_failed'
   | 'credential_not_found'
   | 'credential_not_allowed'
   | 'user_handle_mismatch'
   | 'invalid_signature'
   | 'counter_regression'
+  | 'backup_eligibility_changed'
+  | 'user_not_active'
   | 'webauthn_login_failed';
 
 // `string & {}` keeps editor completion for the known codes while allowing any server code.

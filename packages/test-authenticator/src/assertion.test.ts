@@ -222,4 +222,37 @@ describe('assertion tampering', () => {
     expect(await outcome(asVictim)).toBe('unverified');
     expect(await outcome(verification)).toBe('verified');
   });
+
+  it('clientData adds signed members to clientDataJSON, and undefined drops one', async () => {
+    const { authenticator, credential } = await enroll();
+    const { response, verification } = await authenticate(authenticator, credential, {
+      tamper: { clientData: { crossOrigin: undefined, topOrigin: 'https://top.example' } },
+      verify: { expectedTopOrigin: 'https://top.example' },
+    });
+    const clientData = JSON.parse(
+      Buffer.from(response.response.clientDataJSON, 'base64url').toString(),
+    );
+    expect(clientData).not.toHaveProperty('crossOrigin');
+    expect(clientData.topOrigin).toBe('https://top.example');
+    // Signed: the signature still verifies, so only a check of topOrigin can refuse it.
+    expect(await outcome(verification)).toMatch(/top origin/);
+    const framed = await authenticate(authenticator, credential, {
+      tamper: { clientData: { crossOrigin: true, topOrigin: 'https://top.example' } },
+      verify: { expectedTopOrigin: 'https://top.example' },
+    });
+    expect(await outcome(framed.verification)).toBe('verified');
+  });
+
+  it('backupEligible and backupState set the signed BE/BS flags of one assertion', async () => {
+    const { authenticator, credential } = await enroll('ES256', { backupEligible: false });
+    const { response, verification } = await authenticate(authenticator, credential, {
+      tamper: { backupEligible: true, backupState: true },
+    });
+    const flags = Buffer.from(response.response.authenticatorData, 'base64url')[32]!;
+    expect([flags & 0x08, flags & 0x10]).toEqual([0x08, 0x10]);
+    expect(await outcome(verification)).toBe('verified');
+    const plain = await authenticate(authenticator, credential);
+    const plainFlags = Buffer.from(plain.response.response.authenticatorData, 'base64url')[32]!;
+    expect([plainFlags & 0x08, plainFlags & 0x10]).toEqual([0, 0]);
+  });
 });

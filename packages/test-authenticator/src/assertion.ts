@@ -27,6 +27,7 @@ export function buildAssertionResponse(input: AssertionInput): AuthenticationRes
     challenge: input.options.challenge,
     challengeOverride: tamper.challenge,
     origin: tamper.origin ?? input.origin,
+    extra: tamper.clientData,
   });
   let authData = buildAuthenticatorData({
     rpId: tamper.rpId ?? credential.rpId,

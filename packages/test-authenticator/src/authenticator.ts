@@ -122,7 +122,9 @@ export class TestAuthenticator {
     const key = ctx.key ?? generateCredentialKey(ctx.alg ?? chooseAlg(publicKey.pubKeyCredParams));
     const userHandle = decodeBase64Tolerant(publicKey.user.id, 'user.id');
     // Real providers use 16–32 byte IDs; varying the length exercises servers' handling of it.
-    const rawId = toBytes(randomBytes(randomInt(16, 33)));
+    const rawId = ctx.credentialId
+      ? toBytes(new Uint8Array(ctx.credentialId))
+      : toBytes(randomBytes(randomInt(16, 33)));
     const tamper = ctx.tamper ?? {};
 
     const response = buildRegistrationResponse({
@@ -255,10 +257,19 @@ export class TestAuthenticator {
     return this.#credentials.find((c) => c.rpId === rpId && bytesEqual(c.rawId, rawId));
   }
 
-  #flagsWith(tamper: { clearUserPresent?: boolean; clearUserVerified?: boolean }): number {
+  #flagsWith(tamper: {
+    clearUserPresent?: boolean;
+    clearUserVerified?: boolean;
+    backupEligible?: boolean;
+    backupState?: boolean;
+  }): number {
     let flags = this.#flags;
     if (tamper.clearUserPresent) flags &= ~FLAGS.UP;
     if (tamper.clearUserVerified) flags &= ~FLAGS.UV;
+    if (tamper.backupEligible !== undefined)
+      flags = tamper.backupEligible ? flags | FLAGS.BE : flags & ~FLAGS.BE;
+    if (tamper.backupState !== undefined)
+      flags = tamper.backupState ? flags | FLAGS.BS : flags & ~FLAGS.BS;
     return flags;
   }
 }

@@ -9,6 +9,8 @@ export interface ClientDataInput {
   origin: string;
   /** Written verbatim instead of the re-encoded challenge (tampering). */
   challengeOverride?: string;
+  /** Members added after (or replacing) the standard ones; `undefined` drops a member. */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -23,6 +25,7 @@ export function buildClientDataJSON(input: ClientDataInput): Bytes {
     challenge,
     origin: input.origin,
     crossOrigin: false,
+    ...input.extra,
   });
   return toBytes(Buffer.from(json, 'utf8'));
 }

@@ -247,4 +247,32 @@ describe('registration tampering', () => {
     expect(response.response.publicKeyAlgorithm).toBe(-257);
     expect(await outcome(verification)).toMatch(/public key alg "-257"/);
   });
+
+  it('credentialId sets the credential ID bytes, stored and attested', async () => {
+    const options = await creationOptions();
+    const authenticator = new TestAuthenticator();
+    const id = new Uint8Array(1024).fill(7);
+    const response = authenticator.createCredential(options, { origin: ORIGIN, credentialId: id });
+    expect(Buffer.from(response.rawId, 'base64url')).toEqual(Buffer.from(id));
+    expect(authenticator.credentials()[0]!.id).toBe(response.id);
+    const { registrationInfo } = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: options.challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: RP_ID,
+    });
+    expect(registrationInfo!.credential.id).toBe(response.id);
+  });
+
+  it('clientData adds members to clientDataJSON, covered by a packed attestation', async () => {
+    const { response, verification } = await register({
+      attestation: 'packed',
+      tamper: { clientData: { crossOrigin: true, topOrigin: 'https://top.example' } },
+    });
+    const clientData = JSON.parse(
+      Buffer.from(response.response.clientDataJSON, 'base64url').toString(),
+    );
+    expect(clientData).toMatchObject({ crossOrigin: true, topOrigin: 'https://top.example' });
+    expect(await outcome(verification)).toBe('verified');
+  });
 });

@@ -39,6 +39,7 @@ export function buildRegistrationResponse(input: RegistrationInput): Registratio
     challenge: input.options.challenge,
     challengeOverride: tamper.challenge,
     origin: tamper.origin ?? input.origin,
+    extra: tamper.clientData,
   });
   const authData = buildAuthenticatorData({
     rpId: tamper.rpId ?? input.rpId,

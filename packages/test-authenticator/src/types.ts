@@ -181,6 +181,11 @@ export interface RegistrationTamper {
    * the byte string's declared length stays (`response.authenticatorData` is left whole).
    */
   truncateAttestationObject?: boolean;
+  /**
+   * Members merged into clientDataJSON (before the packed attestation signs its hash), e.g.
+   * `{ crossOrigin: true, topOrigin: 'https://top.example' }`; `undefined` drops a member.
+   */
+  clientData?: Record<string, unknown>;
 }
 
 /** Ways to corrupt an authentication response, one attack per knob. */
@@ -208,6 +213,15 @@ export interface AssertionTamper {
   truncateAuthenticatorData?: boolean;
   /** Credential ID (base64url) to put in `id`/`rawId`; the real credential still signs. */
   credentialId?: string;
+  /**
+   * Members merged into clientDataJSON before signing, e.g. `{ crossOrigin: true }`;
+   * `undefined` drops a member.
+   */
+  clientData?: Record<string, unknown>;
+  /** BE flag of this assertion instead of the device's (signed). */
+  backupEligible?: boolean;
+  /** BS flag of this assertion instead of the device's (signed). */
+  backupState?: boolean;
 }
 
 /** The `ctx` argument of `TestAuthenticator.createCredential()`. */
@@ -222,6 +236,11 @@ export interface CreateCredentialContext {
   alg?: Alg;
   /** Use this key instead of generating one (its `alg` wins over `alg`). */
   key?: CredentialKey;
+  /**
+   * Credential ID bytes instead of 16-32 random ones, e.g. 1024 bytes to test a server against
+   * WebAuthn §7.1's limit of 1023.
+   */
+  credentialId?: Uint8Array;
   /**
    * Default: `packed` when the options ask for `direct`, `indirect` or `enterprise` attestation,
    * `none` otherwise.

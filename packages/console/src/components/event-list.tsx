@@ -8,6 +8,7 @@ const TONE: Record<string, string> = {
   passkey_login: 'info',
   passkey_login_failed: 'bad',
   counter_regression: 'bad',
+  backup_eligibility_changed: 'bad',
   passkey_revoke: 'warn',
   user_delete: 'warn',
 };

@@ -52,6 +52,10 @@ export const ERROR_CODES = {
 
   // Users and passkeys
   user_not_found: { status: 404, message: 'User not found.' },
+  user_not_active: {
+    status: 403,
+    message: 'The user is not active: inactive users cannot register passkeys or sign in.',
+  },
   device_not_found: { status: 404, message: 'Device not found.' },
   user_has_no_passkeys: { status: 409, message: 'The user has no passkeys.' },
   credential_already_registered: {
@@ -87,6 +91,15 @@ export const ERROR_CODES = {
     message: 'This app requires user verification (PIN or biometrics).',
   },
   unsupported_algorithm: { status: 400, message: 'The public key algorithm is not supported.' },
+  weak_public_key: {
+    status: 400,
+    message:
+      'The public key is too weak: RSA keys need a 2048-16384 bit modulus and exponent 65537.',
+  },
+  credential_id_too_long: {
+    status: 400,
+    message: 'The credential id is longer than 1023 bytes (WebAuthn §7.1).',
+  },
   webauthn_registration_failed: {
     status: 400,
     message: 'The passkey registration could not be verified.',
@@ -101,6 +114,11 @@ export const ERROR_CODES = {
   counter_regression: {
     status: 401,
     message: 'The sign counter went backwards: this passkey may have been cloned.',
+  },
+  backup_eligibility_changed: {
+    status: 401,
+    message:
+      'The backup eligibility of this passkey changed since it was registered (WebAuthn §7.2): refused.',
   },
   webauthn_login_failed: { status: 401, message: 'The passkey sign-in could not be verified.' },
 } as const satisfies Record<string, { status: number; message: string }>;

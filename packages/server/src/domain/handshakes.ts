@@ -1,7 +1,7 @@
 import { PasskeydError } from './errors.js';
 import type { ConsumeFailure, Storage } from './ports.js';
 import { newId, randomToken } from './secrets.js';
-import type { CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
+import type { App, CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
 
 /** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
 export function newChallenge(): string {
@@ -75,4 +75,15 @@ export function transactionOfHandshake(
     );
   }
   return h.transactionId;
+}
+
+/**
+ * Whether a finish must see the UV flag (§7.1, §7.2: "If the Relying Party requires user
+ * verification for this registration/assertion, verify that the UV bit ... is set"). The stricter of the policy the challenge was issued
+ * under and the app's policy now wins: a change to `required` applies at once to challenges
+ * already out (they live up to an hour), and a later relaxation does not weaken a ceremony that
+ * started under `required`.
+ */
+export function userVerificationRequired(handshake: Handshake, app: App): boolean {
+  return handshake.userVerification === 'required' || app.userVerification === 'required';
 }

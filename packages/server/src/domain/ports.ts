@@ -142,11 +142,13 @@ export interface Storage {
      * `signCount` is 0 (authenticator without a counter) or greater than the stored one, in the
      * same statement, so two concurrent sign-ins cannot both pass with the same value. Returns
      * false when the stored counter is not below `signCount` (a regression or a replay).
+     * `backupEligible`, when given, replaces the stored BE flag (imported passkeys only:
+     * finish-authentication.ts says why).
      */
     recordUse(
       appId: string,
       id: string,
-      use: { signCount: number; backedUp: boolean; now: number },
+      use: { signCount: number; backedUp: boolean; backupEligible?: boolean; now: number },
     ): Promise<boolean>;
   };
 

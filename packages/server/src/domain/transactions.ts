@@ -3,6 +3,7 @@ import type { ConsumeFailure, Storage } from './ports.js';
 import type { DomainDeps } from './deps.js';
 import { newId, randomToken } from './secrets.js';
 import type { App, CeremonyKind, Transaction, User } from './types.js';
+import { assertUserActive } from './users.js';
 
 function checkText(value: string, field: string, max = 255): string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) {
@@ -40,6 +41,7 @@ export async function createRegisterTransaction(
     lastLoginAt: null,
     loginCount: 0,
   });
+  assertUserActive(user);
   const save = (storage: Storage) =>
     saveTransaction(
       app,
@@ -85,6 +87,7 @@ export async function createAuthenticateTransaction(
   const externalId = checkText(input.externalId, 'external_id');
   const user = await deps.storage.users.findByExternalId(app.id, externalId);
   if (!user) throw new PasskeydError('user_not_found');
+  assertUserActive(user);
   const creds = await deps.storage.credentials.listByUser(app.id, user.id);
   if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
   return saveTransaction(
@@ -100,7 +103,11 @@ const TX_ERRORS = {
   consumed: 'transaction_consumed',
 } as const satisfies Record<ConsumeFailure, string>;
 
-/** A transaction usable for a ceremony step now, with its user; read-only (start calls). */
+/**
+ * A transaction usable for a ceremony step now, with its user; read-only (start calls). The user
+ * is re-read and must still be active: one deactivated after the transaction was made is refused
+ * at every later step.
+ */
 export async function loadLiveTransaction(
   storage: Storage,
   appId: string,
@@ -115,6 +122,7 @@ export async function loadLiveTransaction(
   const user = await storage.users.get(appId, tx.userId);
   // The user was deleted after the transaction was made.
   if (!user) throw new PasskeydError('transaction_not_found');
+  assertUserActive(user);
   return { tx, user };
 }
 

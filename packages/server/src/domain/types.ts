@@ -129,6 +129,7 @@ export type EventType =
   | 'passkey_revoke'
   | 'passkey_rename'
   | 'counter_regression'
+  | 'backup_eligibility_changed'
   | 'user_delete';
 
 export interface UserEvent {

@@ -3,6 +3,15 @@ import type { DomainDeps } from './deps.js';
 import { recordEvent } from './events.js';
 import type { App, Credential, RequestMeta, User, UserEvent } from './types.js';
 
+/**
+ * Inactive users (an import can create them, docs/migration.md) neither get transactions nor
+ * register passkeys nor sign in: 403 `user_not_active`, Passage's code for it (passage-wire.md
+ * §2.7). Anything but `active` counts as inactive, so an unexpected status fails closed.
+ */
+export function assertUserActive(user: User): void {
+  if (user.status !== 'active') throw new PasskeydError('user_not_active');
+}
+
 export async function getUserOrThrow(
   deps: Pick<DomainDeps, 'storage'>,
   appId: string,

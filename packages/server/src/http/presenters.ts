@@ -80,7 +80,10 @@ const ACTIONS: Record<string, 'register' | 'login' | 'other'> = {
 };
 
 export function eventToWire(e: UserEvent) {
-  const failed = e.type === 'passkey_login_failed' || e.type === 'counter_regression';
+  const failed =
+    e.type === 'passkey_login_failed' ||
+    e.type === 'counter_regression' ||
+    e.type === 'backup_eligibility_changed';
   return {
     id: e.id,
     type: e.type,

@@ -535,6 +535,27 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         });
       });
 
+      it('replaces the backup eligibility only when asked to', async () => {
+        const { app, user } = await appWithUser();
+        const cred = aCredential(user, { signCount: 0, backupEligible: true, backedUp: true });
+        await s.credentials.create(cred);
+        await s.credentials.recordUse(app.id, cred.id, { signCount: 1, backedUp: false, now: NOW });
+        expect(await s.credentials.get(app.id, cred.id)).toMatchObject({
+          backupEligible: true,
+          backedUp: false,
+        });
+        await s.credentials.recordUse(app.id, cred.id, {
+          signCount: 2,
+          backedUp: false,
+          backupEligible: false,
+          now: NOW,
+        });
+        expect(await s.credentials.get(app.id, cred.id)).toMatchObject({
+          backupEligible: false,
+          backedUp: false,
+        });
+      });
+
       it('accepts a zero counter for as long as the authenticator has none', async () => {
         const { app, user } = await appWithUser();
         const cred = aCredential(user, { signCount: 0 });

@@ -4,12 +4,23 @@ import type { DomainDeps } from '../deps.js';
 import { decodeBase64Any } from '../encoding.js';
 import { PasskeydError, isPasskeydError } from '../errors.js';
 import { recordEvent } from '../events.js';
-import { consumeHandshake, transactionOfHandshake } from '../handshakes.js';
+import {
+  consumeHandshake,
+  transactionOfHandshake,
+  userVerificationRequired,
+} from '../handshakes.js';
 import { issueNonce } from '../nonces.js';
 import { consumeTransaction, loadLiveTransaction } from '../transactions.js';
-import type { App, Credential, Handshake, RequestMeta, User } from '../types.js';
+import type { App, Credential, EventType, Handshake, RequestMeta, User } from '../types.js';
+import { assertUserActive } from '../users.js';
 import { verifyAssertion, type VerifiedAssertion } from './verify-assertion.js';
-import { credentialIdOf, type RawCredentialResponse } from './webauthn-response.js';
+import {
+  checkClientData,
+  credentialIdOf,
+  decodeField,
+  parseClientData,
+  type RawCredentialResponse,
+} from './webauthn-response.js';
 import { toSimpleWebAuthnAssertion } from './simplewebauthn-assertion.js';
 
 export interface FinishAuthenticationInput {
@@ -30,9 +41,19 @@ function rpIdHashOf(rpId: string): Buffer {
   return h;
 }
 
+/** Set by passkey import (portability/import-passkeys.ts): no attestation came along. */
+const isImported = (c: Credential) => c.attestationFormat === 'imported';
+
+/** Failures worth their own event type (a possible cloned or swapped authenticator). */
+const OWN_EVENT: Record<string, EventType> = {
+  counter_regression: 'counter_regression',
+  backup_eligibility_changed: 'backup_eligibility_changed',
+};
+
 /**
  * §7.2 steps 5-9 for the credential and its owner, then the assertion checks
- * (verify-assertion.ts), then the writes in one database transaction.
+ * (verify-assertion.ts), then what needs the stored passkey or user (backup eligibility, the
+ * user's status), then the writes in one database transaction.
  */
 export async function finishAuthentication(
   app: App,
@@ -73,7 +94,7 @@ export async function finishAuthentication(
     recordEvent(deps.storage, {
       appId: app.id,
       userId: credential.userId,
-      type: code === 'counter_regression' ? 'counter_regression' : 'passkey_login_failed',
+      type: OWN_EVENT[code] ?? 'passkey_login_failed',
       credentialId: credential.id,
       detail: code,
       meta: input.meta,
@@ -86,6 +107,7 @@ export async function finishAuthentication(
   const user = txUser ?? (await deps.storage.users.get(app.id, credential.userId));
   if (!user) throw new PasskeydError('credential_not_found');
 
+  const requireUserVerification = userVerificationRequired(handshake, app);
   let verified: VerifiedAssertion;
   try {
     // Step 6 (second half): a returned userHandle must be the owner's.
@@ -102,10 +124,33 @@ export async function finishAuthentication(
               challenge: handshake.challenge,
               origins: app.origins,
               rpIdHash: rpIdHashOf(app.rpId),
-              requireUserVerification: handshake.userVerification === 'required',
+              requireUserVerification,
             },
           )
-        : await verifyWithSimpleWebAuthn(input.response, credential, app, handshake, log);
+        : await verifyWithSimpleWebAuthn(
+            input.response,
+            credential,
+            app,
+            handshake,
+            requireUserVerification,
+            log,
+          );
+    // §7.2: "If credentialRecord.backupEligible is set, verify that currentBe is set. If
+    // credentialRecord.backupEligible is not set, verify that currentBe is not set." BE is fixed
+    // when the credential is made (§6.1.3), so a change means another or a broken authenticator.
+    // Checked here, after the signature, so a forgery is never reported as a changed passkey.
+    // An imported passkey's BE is the old service's claim (or the import's default, false), not
+    // a flag passkeyd saw signed; refusing on it would lock migrated users out over a missing
+    // column, so the authenticator's signed flag replaces it instead (recordUse below).
+    if (verified.backupEligible !== credential.backupEligible && !isImported(credential)) {
+      throw new PasskeydError(
+        'backup_eligibility_changed',
+        `The passkey was registered ${credential.backupEligible ? 'with' : 'without'} backup eligibility and now signs in ${verified.backupEligible ? 'with' : 'without'} it.`,
+      );
+    }
+    // Found from the credential on a discoverable sign-in, so only checked now; after the
+    // signature, so the status is told only to the passkey's holder.
+    assertUserActive(user);
   } catch (e) {
     if (isPasskeydError(e)) await failed(e.code);
     throw e;
@@ -118,6 +163,7 @@ export async function finishAuthentication(
     const moved = await tx.credentials.recordUse(app.id, credential.id, {
       signCount: verified.signCount,
       backedUp: verified.backedUp,
+      ...(isImported(credential) ? { backupEligible: verified.backupEligible } : {}),
       now,
     });
     if (!moved) throw new PasskeydError('counter_regression');
@@ -166,15 +212,27 @@ async function verifyWithSimpleWebAuthn(
   credential: Credential,
   app: App,
   handshake: Handshake,
+  requireUserVerification: boolean,
   log?: (msg: string, err: unknown) => void,
 ): Promise<VerifiedAssertion> {
+  // Our client-data checks are stricter than SimpleWebAuthn's (crossOrigin without topOrigin,
+  // a crossOrigin that is not a boolean); run them first so both verifiers refuse the same.
+  checkClientData(
+    parseClientData(decodeField(response.response.clientDataJSON, 'clientDataJSON')),
+    {
+      type: 'webauthn.get',
+      challenge: handshake.challenge,
+      origins: app.origins,
+    },
+  );
   try {
     const r = await verifyAuthenticationResponse({
       response: toSimpleWebAuthnAssertion(response),
       expectedChallenge: handshake.challenge,
       expectedOrigin: app.origins,
+      expectedTopOrigin: app.origins,
       expectedRPID: app.rpId,
-      requireUserVerification: handshake.userVerification === 'required',
+      requireUserVerification,
       credential: {
         id: credential.credentialId,
         publicKey: decodeBase64Any(credential.publicKey)!,

@@ -5,13 +5,18 @@ import {
   parseAuthenticatorData,
   decodeCredentialPublicKey,
   cose,
+  isoCBOR,
 } from '@simplewebauthn/server/helpers';
 import { createHash } from 'node:crypto';
 import type { DomainDeps } from '../deps.js';
 import { toBase64Url } from '../encoding.js';
 import { PasskeydError, isPasskeydError } from '../errors.js';
 import { recordEvent } from '../events.js';
-import { consumeHandshake, transactionOfHandshake } from '../handshakes.js';
+import {
+  consumeHandshake,
+  transactionOfHandshake,
+  userVerificationRequired,
+} from '../handshakes.js';
 import { issueNonce } from '../nonces.js';
 import { newId } from '../secrets.js';
 import { consumeTransaction, loadLiveTransaction } from '../transactions.js';
@@ -55,6 +60,7 @@ export async function finishRegistration(
   const transactionId = transactionOfHandshake(handshake, input.transactionId);
   if (!transactionId) throw new PasskeydError('transaction_not_found');
   const { user } = await loadLiveTransaction(deps.storage, app.id, transactionId, 'register', now);
+  const requireUV = userVerificationRequired(handshake, app);
 
   const r = input.response;
   const credentialId = credentialIdOf(r);
@@ -68,8 +74,16 @@ export async function finishRegistration(
 
   let authData: ReturnType<typeof parseAuthenticatorData>;
   let fmt: string;
+  let trailing: number;
   try {
     const att = decodeAttestationObject(attestationObject);
+    // §7.1 "Perform CBOR decoding on the attestationObject": it is one CBOR map (§6.5.4), and
+    // decodeFirst ignores whatever follows it. The authenticator's CBOR is canonical (CTAP2), and
+    // SimpleWebAuthn's encoder keeps canonical items the same length, so a re-encoding shorter
+    // than the input means bytes after the map.
+    trailing =
+      attestationObject.length -
+      isoCBOR.encode(att as unknown as Parameters<typeof isoCBOR.encode>[0]).length;
     fmt = String(att.get('fmt'));
     authData = parseAuthenticatorData(att.get('authData'));
   } catch (cause) {
@@ -79,11 +93,17 @@ export async function finishRegistration(
       { cause },
     );
   }
+  if (trailing !== 0) {
+    throw new PasskeydError(
+      'malformed_response',
+      'attestationObject has bytes after its CBOR map, or is not canonical CBOR.',
+      { details: { field: 'attestationObject' } },
+    );
+  }
   if (!createHash('sha256').update(app.rpId).digest().equals(authData.rpIdHash))
     throw new PasskeydError('rp_id_mismatch');
   if (!authData.flags.up) throw new PasskeydError('user_presence_required');
-  if (handshake.userVerification === 'required' && !authData.flags.uv)
-    throw new PasskeydError('user_verification_required');
+  if (requireUV && !authData.flags.uv) throw new PasskeydError('user_verification_required');
   if (!authData.credentialID || !authData.credentialPublicKey) {
     throw new PasskeydError(
       'malformed_response',
@@ -94,6 +114,14 @@ export async function finishRegistration(
     throw new PasskeydError(
       'malformed_response',
       'rawId does not match the attested credential id.',
+    );
+  }
+  // §7.1: "Verify that the credentialId is ≤ 1023 bytes. Credential IDs larger than this many
+  // bytes SHOULD cause the RP to fail this registration ceremony." Import refuses them too.
+  if (authData.credentialID.length > 1023) {
+    throw new PasskeydError(
+      'credential_id_too_long',
+      `The credential id has ${authData.credentialID.length} bytes; at most 1023 are allowed.`,
     );
   }
   let alg: unknown;
@@ -133,7 +161,7 @@ export async function finishRegistration(
       expectedChallenge: handshake.challenge,
       expectedOrigin: app.origins,
       expectedRPID: app.rpId,
-      requireUserVerification: handshake.userVerification === 'required',
+      requireUserVerification: requireUV,
       supportedAlgorithmIDs: [...SUPPORTED_ALGORITHMS],
     });
     if (!verification.verified)

@@ -35,7 +35,8 @@ export interface VerifiedAssertion {
  * caller's: finish-authentication.ts. This is the sign-in hot path: it parses with
  * SimpleWebAuthn's helpers but verifies with a KeyObject imported once per credential.
  * A differential test (verify-assertion.test.ts) holds its verdicts equal to
- * SimpleWebAuthn's verifyAuthenticationResponse.
+ * SimpleWebAuthn's verifyAuthenticationResponse, except where our client-data checks are
+ * stricter (checkCrossOrigin), which the test pins as such.
  */
 export function verifyAssertion(
   response: RawCredentialResponse,

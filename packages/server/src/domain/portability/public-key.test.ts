@@ -136,4 +136,27 @@ describe('toCosePublicKey', () => {
       expect.objectContaining({ code: 'unsupported_algorithm' }),
     );
   });
+
+  it('refuses weak RSA keys in every form with weak_public_key, naming the field', () => {
+    const rsa = jwkOf(keys.RS256);
+    const short = b64u(Buffer.from(rsa.n!, 'base64url').subarray(0, 128)); // 1024 bits
+    const coseWithE1 = isoCBOR.encode(
+      new Map<number, number | Uint8Array>([
+        [1, 3],
+        [3, -257],
+        [-1, new Uint8Array(Buffer.from(rsa.n!, 'base64url'))],
+        [-2, new Uint8Array([1])],
+      ]),
+    );
+    for (const [field, input] of [
+      ['public_key_cose', { cose: b64u(coseWithE1) }],
+      ['public_key_jwk', { jwk: { ...rsa, e: 'AQ' }, alg: -257 }], // e = 1
+      ['public_key_jwk', { jwk: { ...rsa, e: 'Aw' }, alg: -257 }], // e = 3
+      ['public_key_jwk', { jwk: { ...rsa, n: short }, alg: -257 }],
+    ] as const) {
+      expect(() => toCosePublicKey(input)).toThrow(
+        expect.objectContaining({ code: 'weak_public_key', details: { field } }),
+      );
+    }
+  });
 });

@@ -127,6 +127,9 @@ function validateCoseKey(cose: Uint8Array, field: string): number {
     try {
       importCosePublicKey(toBase64Url(cose));
     } catch (e) {
+      // A weak key parses; say so with its own code rather than "not an RSA public key".
+      if (isPasskeydError(e) && e.code === 'weak_public_key')
+        throw new PasskeydError('weak_public_key', e.message, { details: { field } });
       throw bad(
         field,
         `${field} is not an RSA public key${isPasskeydError(e) ? `: ${e.message}` : ''}.`,

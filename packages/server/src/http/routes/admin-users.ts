@@ -30,17 +30,18 @@ const EVENT_TYPES = [
   'passkey_revoke',
   'passkey_rename',
   'counter_regression',
+  'backup_eligibility_changed',
   'user_delete',
 ] as const satisfies readonly EventType[];
 const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-/** What the activity chart plots; counter regressions are failed sign-ins too. */
+/** What the activity chart plots; counter regressions and BE changes are failed sign-ins too. */
 const ACTIVITY = {
   registrations: ['passkey_register'],
   sign_ins: ['passkey_login'],
-  failed_sign_ins: ['passkey_login_failed', 'counter_regression'],
+  failed_sign_ins: ['passkey_login_failed', 'counter_regression', 'backup_eligibility_changed'],
 } as const satisfies Record<string, readonly EventType[]>;
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -56,7 +56,7 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
         summary: 'Start passkey registration (F1)',
         params: AppIdParams,
         body: RegisterStartBody,
-        response: { 200: HandshakeResponse, ...errorResponses(400, 404, 410, 429) },
+        response: { 200: HandshakeResponse, ...errorResponses(400, 403, 404, 410, 429) },
       },
     },
     async (req) => {
@@ -85,7 +85,7 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
         summary: 'Finish passkey registration (F2); returns a nonce',
         params: AppIdParams,
         body: FinishBody,
-        response: { 200: NonceResponse, ...errorResponses(400, 401, 404, 409, 410, 429) },
+        response: { 200: NonceResponse, ...errorResponses(400, 401, 403, 404, 409, 410, 429) },
       },
     },
     async (req) => {
@@ -114,7 +114,7 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
         summary: 'Start passkey sign-in (F3); `{}` for discoverable/autofill',
         params: AppIdParams,
         body: AuthenticateStartBody,
-        response: { 200: HandshakeResponse, ...errorResponses(400, 404, 409, 410, 429) },
+        response: { 200: HandshakeResponse, ...errorResponses(400, 403, 404, 409, 410, 429) },
       },
     },
     async (req) => {

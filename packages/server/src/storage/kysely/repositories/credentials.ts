@@ -98,6 +98,9 @@ export function credentialsRepository(ctx: RepoContext): Storage['credentials'] 
         .set((eb) => ({
           sign_count: use.signCount,
           backed_up: use.backedUp ? 1 : 0,
+          ...(use.backupEligible === undefined
+            ? {}
+            : { backup_eligible: use.backupEligible ? 1 : 0 }),
           last_used_at: use.now,
           updated_at: use.now,
           usage_count: eb('usage_count', '+', 1),
