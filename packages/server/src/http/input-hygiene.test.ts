@@ -117,6 +117,16 @@ function hygieneSuite(databaseUrl: () => string | undefined) {
       });
       expect(refusal(b2)[0]).toBe(400);
     }
+    // In a query string the two arrive as the UTF-8-style bytes of the surrogates, which the
+    // query parser would otherwise hand on as the literal text `%ED%A0%80`.
+    for (const encoded of ['carol%ED%A0%80', 'carol%ED%BF%BF', 'carol%FF']) {
+      const r = await client.backend('GET', `/users?identifier=${encoded}`);
+      expect(refusal(r)).toEqual([
+        400,
+        'invalid_request',
+        'querystring.identifier is not valid percent-encoded UTF-8.',
+      ]);
+    }
     // Nothing was stored under either name (nor under their U+FFFD rewrite).
     const search = await admin<{ users: unknown[] }>(
       'GET',

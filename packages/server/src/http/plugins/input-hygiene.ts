@@ -59,6 +59,32 @@ export function findHostileString(value: unknown, root: string): string | undefi
   return undefined;
 }
 
+/**
+ * The query parser keeps a component it cannot decode as its raw text, so `?q=%ED%A0%80` (the
+ * UTF-8-style bytes of a lone surrogate, or any invalid UTF-8) would reach a handler as the
+ * literal `%ED%A0%80`. Such a query names no value; refuse it rather than guess.
+ */
+function undecodableQuery(url: string): string | undefined {
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  for (const part of url.slice(q + 1).split('&')) {
+    const eq = part.indexOf('=');
+    const [key, value] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        return undefined;
+      }
+    };
+    const name = decode(key);
+    if (name === undefined) return 'querystring has a parameter name that is not valid UTF-8';
+    if (decode(value) === undefined)
+      return `${member('querystring', name)} is not valid percent-encoded UTF-8`;
+  }
+  return undefined;
+}
+
 function refuse(where: string | undefined): void {
   if (where) throw new PasskeydError('invalid_request', `${where}.`, { details: { field: where } });
 }
@@ -76,6 +102,7 @@ function refuse(where: string | undefined): void {
 export function registerInputHygiene(app: FastifyInstance): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     refuse(findHostileString(req.params, 'params'));
+    refuse(undecodableQuery(req.url));
     refuse(findHostileString(req.query, 'querystring'));
   });
   app.addHook('preValidation', async (req: FastifyRequest) => {
