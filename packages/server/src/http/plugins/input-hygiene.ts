@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PasskeydError } from '../../domain/errors.js';
 
 // A lone high surrogate (not followed by a low one) or a lone low surrogate (not preceded by a
-// high one). Kept as a regex rather than String.prototype.isWellFormed so it runs on every
-// Node the package supports (isWellFormed arrived in 20.0; engines allows >=20.9 but the
-// TypeScript lib is ES2023).
+// high one): what String.prototype.isWellFormed rejects, spelled out because that method is
+// ES2024 and this package's TypeScript lib is ES2023.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // A field name that can be quoted as is; anything else is shown JSON-escaped and cut short, so
 // the message naming the field is itself safe to log and display.
@@ -32,18 +31,23 @@ function member(path: string, key: string | number): string {
   return `${path}[${shown}]`;
 }
 
+/** Where a refused string is (`body.external_id`) and what is wrong with it. */
+export interface HostileString {
+  field: string;
+  problem: string;
+}
+
 /**
  * The first string in `value` (keys included, at any depth) that a database cannot store
- * faithfully, as `"<where> <problem>"`. Iterative, so a deeply nested body cannot overflow the
- * stack.
+ * faithfully. Iterative, so a deeply nested body cannot overflow the stack.
  */
-export function findHostileString(value: unknown, root: string): string | undefined {
+export function findHostileString(value: unknown, root: string): HostileString | undefined {
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length > 0) {
     const [v, path] = stack.pop() as [unknown, string];
     if (typeof v === 'string') {
       const p = problemOf(v);
-      if (p) return `${path} ${p}`;
+      if (p) return { field: path, problem: p };
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], member(path, i)]);
     } else if (isWalkable(v)) {
@@ -51,7 +55,7 @@ export function findHostileString(value: unknown, root: string): string | undefi
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i] as string;
         const p = problemOf(k);
-        if (p) return `${member(path, k)} (a field name) ${p}`;
+        if (p) return { field: member(path, k), problem: `(a field name) ${p}` };
         stack.push([v[k], member(path, k)]);
       }
     }
@@ -64,7 +68,7 @@ export function findHostileString(value: unknown, root: string): string | undefi
  * UTF-8-style bytes of a lone surrogate, or any invalid UTF-8) would reach a handler as the
  * literal `%ED%A0%80`. Such a query names no value; refuse it rather than guess.
  */
-function undecodableQuery(url: string): string | undefined {
+function undecodableQuery(url: string): HostileString | undefined {
   const q = url.indexOf('?');
   if (q < 0) return undefined;
   for (const part of url.slice(q + 1).split('&')) {
@@ -78,15 +82,22 @@ function undecodableQuery(url: string): string | undefined {
       }
     };
     const name = decode(key);
-    if (name === undefined) return 'querystring has a parameter name that is not valid UTF-8';
+    if (name === undefined)
+      return { field: 'querystring', problem: 'has a parameter name that is not valid UTF-8' };
     if (decode(value) === undefined)
-      return `${member('querystring', name)} is not valid percent-encoded UTF-8`;
+      return {
+        field: member('querystring', name),
+        problem: 'is not valid percent-encoded UTF-8',
+      };
   }
   return undefined;
 }
 
-function refuse(where: string | undefined): void {
-  if (where) throw new PasskeydError('invalid_request', `${where}.`, { details: { field: where } });
+function refuse(found: HostileString | undefined): void {
+  if (found)
+    throw new PasskeydError('invalid_request', `${found.field} ${found.problem}.`, {
+      details: { field: found.field },
+    });
 }
 
 /**
