@@ -16,7 +16,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       return 2;
     }
     if (isPasskeydError(err)) {
-      stderr(`passkeyd: ${err.message} (${err.code})\n`);
+      // The driver's reason (host, port, errno) is for the operator, never for HTTP clients.
+      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      stderr(`passkeyd: ${err.message} (${err.code})${cause}\n`);
       return 1;
     }
     if (

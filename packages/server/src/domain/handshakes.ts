@@ -1,6 +1,6 @@
 import { PasskeydError } from './errors.js';
 import type { ConsumeFailure, Storage } from './ports.js';
-import { newId, randomToken } from './secrets.js';
+import { isIdOf, newId, randomToken } from './secrets.js';
 import type { App, CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
 
 /** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
@@ -52,8 +52,7 @@ export async function consumeHandshake(
   kind: CeremonyKind,
   now: number,
 ): Promise<Handshake> {
-  if (typeof handshakeId !== 'string' || handshakeId.length > 100)
-    throw new PasskeydError('handshake_not_found');
+  if (!isIdOf('hs', handshakeId)) throw new PasskeydError('handshake_not_found');
   const r = await storage.handshakes.consume(appId, handshakeId, kind, now);
   if (!r.ok) throw new PasskeydError(HS_ERRORS[r.reason]);
   return r.value;

@@ -6,8 +6,24 @@ export function randomToken(bytes: number): string {
 }
 
 /** Ids are prefixed so a pasted value says what it is; 16 random bytes make them unguessable. */
-export function newId(prefix: 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key'): string {
+export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomToken(16)}`;
+}
+
+export type IdPrefix = 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key';
+const ID_BODY = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * Whether `value` has the shape newId gives ids of this kind (the prefix, then 22 base64url
+ * characters). A value that fails cannot name a stored row, so callers answer "not found"
+ * without a query: junk never reaches the database, and the answer is the same on every engine.
+ */
+export function isIdOf(prefix: IdPrefix, value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.startsWith(`${prefix}_`) &&
+    ID_BODY.test(value.slice(prefix.length + 1))
+  );
 }
 
 export function sha256(value: string): string {

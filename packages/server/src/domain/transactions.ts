@@ -1,7 +1,7 @@
 import { PasskeydError } from './errors.js';
 import type { ConsumeFailure, Storage } from './ports.js';
 import type { DomainDeps } from './deps.js';
-import { newId, randomToken } from './secrets.js';
+import { isIdOf, newId, randomToken } from './secrets.js';
 import type { App, CeremonyKind, Transaction, User } from './types.js';
 import { assertUserActive } from './users.js';
 
@@ -115,7 +115,10 @@ export async function loadLiveTransaction(
   kind: CeremonyKind,
   now: number,
 ): Promise<{ tx: Transaction; user: User }> {
-  const tx = await storage.transactions.get(appId, transactionId);
+  // Unknown and malformed ids alike are 404 transaction_not_found (passage-wire.md §2.7).
+  const tx = isIdOf('txn', transactionId)
+    ? await storage.transactions.get(appId, transactionId)
+    : undefined;
   if (!tx || tx.kind !== kind) throw new PasskeydError('transaction_not_found');
   if (tx.consumedAt !== null) throw new PasskeydError('transaction_consumed');
   if (tx.expiresAt <= now) throw new PasskeydError('transaction_expired');
@@ -134,6 +137,7 @@ export async function consumeTransaction(
   kind: CeremonyKind,
   now: number,
 ): Promise<Transaction> {
+  if (!isIdOf('txn', transactionId)) throw new PasskeydError('transaction_not_found');
   const r = await storage.transactions.consume(appId, transactionId, kind, now);
   if (!r.ok) throw new PasskeydError(TX_ERRORS[r.reason]);
   return r.value;

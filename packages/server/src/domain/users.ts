@@ -1,6 +1,7 @@
 import { PasskeydError } from './errors.js';
 import type { DomainDeps } from './deps.js';
 import { recordEvent } from './events.js';
+import { isIdOf } from './secrets.js';
 import type { App, Credential, RequestMeta, User, UserEvent } from './types.js';
 
 /**
@@ -17,7 +18,8 @@ export async function getUserOrThrow(
   appId: string,
   userId: string,
 ): Promise<User> {
-  const user = await deps.storage.users.get(appId, userId);
+  // Ids of the wrong shape are unknown ids (B5-B7 declare only 401/404), answered unqueried.
+  const user = isIdOf('usr', userId) ? await deps.storage.users.get(appId, userId) : undefined;
   if (!user) throw new PasskeydError('user_not_found');
   return user;
 }
@@ -79,7 +81,9 @@ async function getDevice(
   deviceId: string,
 ): Promise<Credential> {
   await getUserOrThrow(deps, appId, userId);
-  const cred = await deps.storage.credentials.get(appId, deviceId);
+  const cred = isIdOf('dev', deviceId)
+    ? await deps.storage.credentials.get(appId, deviceId)
+    : undefined;
   // Another user's device is "not found", not "forbidden": ids are not an oracle.
   if (!cred || cred.userId !== userId) throw new PasskeydError('device_not_found');
   return cred;
@@ -143,6 +147,7 @@ export async function deleteUser(
   p: { userId: string; meta?: RequestMeta },
   deps: DomainDeps,
 ): Promise<void> {
+  if (!isIdOf('usr', p.userId)) throw new PasskeydError('user_not_found');
   const creds = await deps.storage.credentials.listByUser(app.id, p.userId);
   const now = deps.clock.now();
   await deps.storage.transaction(async (tx) => {

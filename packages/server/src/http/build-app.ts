@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PasskeydError } from '../domain/errors.js';
 import type { HttpDeps } from './context.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
+import { registerInputHygiene } from './plugins/input-hygiene.js';
 import { registerValidators } from './plugins/validators.js';
 import { registerMetricsHooks } from '../metrics/http-hooks.js';
 import { createPasskeydMetrics } from '../metrics/passkeyd-metrics.js';
@@ -46,6 +47,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  registerInputHygiene(app);
   const shared = [
     ErrorBody,
     CredentialResponse,

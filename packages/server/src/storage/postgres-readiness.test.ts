@@ -78,6 +78,7 @@ describeWithPostgres(probe, process.env, 'readiness with PostgreSQL', (adminUrl)
   let db: ScratchDatabase;
   let proxy: TcpProxy;
   let server: TestServer;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     db = await createScratchDatabase(adminUrl, 'readyz');
@@ -91,6 +92,7 @@ describeWithPostgres(probe, process.env, 'readiness with PostgreSQL', (adminUrl)
       origins: ['http://localhost:3000'],
       databaseUrl: viaProxy.toString(),
       env: { PASSKEYD_PG_POOL_SIZE: String(POOL_SIZE), PASSKEYD_PG_STATEMENT_TIMEOUT_MS: '500' },
+      logger: { level: 'warn', stream: { write: (line: string) => void logLines.push(line) } },
     });
   });
 
@@ -137,6 +139,55 @@ describeWithPostgres(probe, process.env, 'readiness with PostgreSQL', (adminUrl)
     expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready' } });
     // Real work resumes in the same process.
     expect(await createRegisterTransaction('after-outage')).toBe(201);
+  });
+
+  it('answers API calls with 503 service_unavailable and Retry-After while the database is down, logged as a warning', async () => {
+    await proxy.stop();
+    logLines.length = 0;
+    try {
+      const calls = [
+        () =>
+          fetch(`${server.baseUrl}/v1/apps/${server.appId}/transactions/register`, {
+            method: 'POST',
+            headers: {
+              Authorization: `Bearer ${server.apiKey}`,
+              'Content-Type': 'application/json',
+            },
+            body: JSON.stringify({ external_id: 'down', passkey_display_name: 'down' }),
+          }),
+        () =>
+          fetch(
+            `${server.baseUrl}/v1/apps/${server.appId}/authenticate/transactions/webauthn/start`,
+            {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: '{}',
+            },
+          ),
+        () =>
+          fetch(`${server.baseUrl}/v1/admin/apps`, {
+            headers: { Authorization: `Bearer ${server.adminToken}` },
+          }),
+      ];
+      for (const call of calls) {
+        const r = await call();
+        expect([r.status, ((await r.json()) as { code: string }).code]).toEqual([
+          503,
+          'service_unavailable',
+        ]);
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+    } finally {
+      await proxy.heal();
+    }
+    const logged = logLines.map(
+      (l) => JSON.parse(l) as { level: number; msg: string; code?: string },
+    );
+    expect(logged.some((l) => l.msg === 'unhandled error')).toBe(false);
+    const warnings = logged.filter((l) => l.code === 'service_unavailable');
+    expect(warnings.length).toBeGreaterThanOrEqual(3);
+    expect(warnings.every((l) => l.level === 40)).toBe(true);
+    expect(await createRegisterTransaction('after-503')).toBe(201);
   });
 
   it('fails a query whose connection drops mid-flight without taking the process down', async () => {

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
+import { isPostgresUnavailable, translateUnavailable } from './kysely/unavailable.js';
 import type { Database } from './kysely/schema.js';
 
 export interface PostgresOptions {
@@ -52,7 +53,9 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
     client.on('error', () => {});
     endOnReadTimeout(client);
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: translateUnavailable(new PostgresDialect({ pool }), isPostgresUnavailable),
+  });
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(db as Kysely<unknown>);

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
 import type { Database } from './kysely/schema.js';
+import { isSqliteUnavailable, translateUnavailable } from './kysely/unavailable.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 export interface SqliteOptions {
@@ -28,7 +29,10 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(native) }),
+    dialect: translateUnavailable(
+      new SqliteDialect({ database: withStatementCache(native) }),
+      isSqliteUnavailable,
+    ),
   });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
   return new KyselyStorage(db, {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { FastifyServerOptions } from 'fastify';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
@@ -18,7 +19,8 @@ export interface TestServerOptions {
   /** Extra environment-style settings (e.g. PASSKEYD_RATE_LIMIT_MAX). */
   env?: Record<string, string>;
   clock?: Clock;
-  logger?: boolean;
+  /** false (the default), true, or pino options, e.g. `{ level: 'warn', stream }` to read the log. */
+  logger?: FastifyServerOptions['logger'];
 }
 
 export interface TestServer {

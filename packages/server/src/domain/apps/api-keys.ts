@@ -1,6 +1,6 @@
 import { PasskeydError } from '../errors.js';
 import type { Clock, Storage } from '../ports.js';
-import { newId, randomToken, safeEqual, sha256 } from '../secrets.js';
+import { isIdOf, newId, randomToken, safeEqual, sha256 } from '../secrets.js';
 import type { ApiKey } from '../types.js';
 
 export interface CreatedApiKey {
@@ -67,6 +67,7 @@ export async function revokeApiKey(
   keyId: string,
   deps: { storage: Storage; clock: Clock },
 ): Promise<void> {
-  const ok = await deps.storage.apiKeys.revoke(appId, keyId, deps.clock.now());
+  const ok =
+    isIdOf('key', keyId) && (await deps.storage.apiKeys.revoke(appId, keyId, deps.clock.now()));
   if (!ok) throw new PasskeydError('api_key_not_found');
 }

@@ -1,6 +1,6 @@
 import { PasskeydError } from '../errors.js';
 import type { Clock, Storage } from '../ports.js';
-import { newId } from '../secrets.js';
+import { isIdOf, newId } from '../secrets.js';
 import type { App } from '../types.js';
 import { createApiKey, type CreatedApiKey } from './api-keys.js';
 import { validateAppSettings, type AppSettingsInput } from './app-settings.js';
@@ -24,7 +24,8 @@ export async function createApp(
 }
 
 export async function getApp(storage: Storage, appId: string): Promise<App> {
-  const app = await storage.apps.get(appId);
+  // A malformed id is an unknown app (passage-wire.md §2.7: 404 app_not_found), answered unqueried.
+  const app = isIdOf('app', appId) ? await storage.apps.get(appId) : undefined;
   if (!app) throw new PasskeydError('app_not_found');
   return app;
 }

@@ -6,6 +6,12 @@ import {
   type ErrorCode,
 } from '../../domain/errors.js';
 
+/**
+ * How long a client should wait while the database is unreachable or locked: long enough for a
+ * restart or failover to progress, short enough that a retrying SDK call still fits a sign-in.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 function send(code: ErrorCode, message: string) {
   return { status: ERROR_CODES[code].status, body: { code, error: message } };
 }
@@ -49,13 +55,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const { status, body } = toWireError(err);
     // A coded 5xx (database unreachable, console not built) is an expected state, not a bug.
     if (status >= 500 && !isPasskeydError(err)) req.log.error({ err }, 'unhandled error');
-    else if (status >= 500)
-      req.log.warn(
-        { code: (err as PasskeydError).code },
-        err instanceof Error ? err.message : 'unavailable',
-      );
-    else if (isPasskeydError(err) && err.cause)
+    else if (status >= 500) {
+      const e = err as PasskeydError;
+      const cause = e.cause === undefined ? {} : { cause: String(e.cause) };
+      req.log.warn({ code: e.code, ...cause }, e.message);
+    } else if (isPasskeydError(err) && err.cause)
       req.log.info({ code: err.code, cause: String(err.cause) }, 'request refused');
+    // RFC 9110 §15.6.4: a 503 may say when to come back; SDKs and proxies retry after it.
+    if (body.code === 'service_unavailable')
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     reply.status(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../domain/types.js';
 import type { Storage } from '../../domain/ports.js';
+import { isIdOf } from '../../domain/secrets.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,7 +13,7 @@ declare module 'fastify' {
 export async function loadRequestApp(req: FastifyRequest, storage: Storage): Promise<App | null> {
   if (req.passkeydApp === undefined) {
     const appId = (req.params as { appId?: string }).appId;
-    req.passkeydApp = (appId ? await storage.apps.get(appId) : undefined) ?? null;
+    req.passkeydApp = (isIdOf('app', appId) ? await storage.apps.get(appId) : undefined) ?? null;
   }
   return req.passkeydApp;
 }

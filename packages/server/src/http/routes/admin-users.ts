@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { getApp } from '../../domain/apps/apps.js';
+import { PasskeydError } from '../../domain/errors.js';
+import { isIdOf } from '../../domain/secrets.js';
 import type { ListedEvent, UserSummary } from '../../domain/ports.js';
 import type { App, EventType, User, UserEvent } from '../../domain/types.js';
 import { deleteUser, getUserDetail } from '../../domain/users.js';
@@ -112,6 +114,22 @@ function adminEventToWire(e: UserEvent & Partial<Pick<ListedEvent, 'externalId'>
     detail: e.detail,
     created_at: iso(e.createdAt),
   };
+}
+
+/**
+ * Epoch ms of a `format: date-time` query value. RFC 3339 allows a leap second
+ * (`2016-12-31T23:59:60Z`) and the schema passes it, but Date.parse answers NaN, which SQLite
+ * compares as nothing and PostgreSQL refuses (a 500): refuse it as the client's error.
+ */
+function instantOf(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new PasskeydError(
+      'invalid_request',
+      `querystring.${field} is not a time passkeyd can compare (leap seconds are not supported).`,
+      { details: { field } },
+    );
+  return ms;
 }
 
 export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
@@ -272,7 +290,13 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
       const q = req.query;
       const p = q.page ?? 1;
       const limit = q.limit ?? 20;
+      const from = q.from !== undefined ? instantOf(q.from, 'from') : undefined;
+      const to = q.to !== undefined ? instantOf(q.to, 'to') : undefined;
       let userId = q.user_id;
+      // A user_id that is not an id of ours names nobody: the same empty page as an unknown one,
+      // without a query.
+      if (userId !== undefined && !isIdOf('usr', userId))
+        return { events: [], total: 0, page: p, limit };
       if (userId === undefined && q.external_id !== undefined) {
         const user = await deps.storage.users.findByExternalId(appId, q.external_id);
         if (!user) return { events: [], total: 0, page: p, limit };
@@ -283,8 +307,8 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
         offset: (p - 1) * limit,
         ...(q.type?.length ? { types: q.type } : {}),
         ...(userId !== undefined ? { userId } : {}),
-        ...(q.from !== undefined ? { from: Date.parse(q.from) } : {}),
-        ...(q.to !== undefined ? { to: Date.parse(q.to) } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
       });
       return { events: r.events.map(adminEventToWire), total: r.total, page: p, limit };
     },
