@@ -74,6 +74,7 @@ export async function buildApp(
       })
     : new MemoryCounterStore({ now: () => deps.clock.now() });
   app.addHook('onClose', () => counters.close());
+  await counters.ready();
   // Before any route plugin, so its hooks see every route, /metrics included.
   if (deps.config.authFailureLimit > 0) {
     registerAuthFailureLimit(app, counters, {

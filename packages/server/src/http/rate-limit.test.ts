@@ -144,6 +144,19 @@ describe('the browser budget', () => {
   });
 });
 
+describe('the browser budget without Redis', () => {
+  it('is counted by each node alone while Redis is unreachable, never a 500', async () => {
+    // Port 1 has no Redis: the node starts after its connect wait and counts in memory.
+    const s = await limited({
+      PASSKEYD_RATE_LIMIT_MAX: '2',
+      PASSKEYD_REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await browser(s, F3)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+});
+
 describe('CORS preflights', () => {
   it('approve only the headers the SDKs send, whatever the page asks for', async () => {
     const s = await limited({});

@@ -17,6 +17,8 @@ export interface CounterStore {
   hit(key: string, windowMs: number, max: number): Promise<WindowCount>;
   /** The current count without adding to it (0 when the key has no live window). */
   peek(key: string): Promise<WindowCount>;
+  /** Resolves once the store can answer (or has given up waiting and answers on its own). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,8 @@ export class MemoryCounterStore implements CounterStore {
     if (!e || e.resetAt <= now) return { count: 0, resetMs: 0 };
     return { count: e.count, resetMs: e.resetAt - now };
   }
+
+  async ready(): Promise<void> {}
 
   async close(): Promise<void> {
     this.#entries.clear();

@@ -22,6 +22,7 @@ type Counting = Redis & {
 /** How long a node waits for Redis before it counts on its own. */
 const COMMAND_TIMEOUT_MS = 250;
 const WARN_EVERY_MS = 30_000;
+const CONNECT_WAIT_MS = 2000;
 
 /**
  * Counters in Redis, shared by every node that names the same Redis and key prefix (Redis keys
@@ -37,6 +38,7 @@ export class RedisCounterStore implements CounterStore {
   readonly #prefix: string;
   readonly #local = new MemoryCounterStore();
   readonly #warn: (msg: string, err: unknown) => void;
+  readonly #ready: Promise<void>;
   #warnedAt = -Infinity;
 
   constructor(opts: { url: string; prefix: string; warn: (msg: string, err: unknown) => void }) {
@@ -47,10 +49,18 @@ export class RedisCounterStore implements CounterStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
-      connectTimeout: 2000,
+      connectTimeout: CONNECT_WAIT_MS,
       retryStrategy: (times) => Math.min(times * 200, 5000),
     });
     redis.on('error', (err) => this.#degraded(err));
+    this.#ready = new Promise((resolve) => {
+      const timer = setTimeout(resolve, CONNECT_WAIT_MS);
+      timer.unref();
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     redis.defineCommand('passkeydHit', { numberOfKeys: 1, lua: HIT });
     redis.defineCommand('passkeydPeek', { numberOfKeys: 1, lua: PEEK });
     this.#redis = redis as Counting;
@@ -74,6 +84,14 @@ export class RedisCounterStore implements CounterStore {
       this.#degraded(err);
       return this.#local.peek(key);
     }
+  }
+
+  /**
+   * Commands fail at once while disconnected (no offline queue), so a node waits for its first
+   * connection before it serves; if Redis is down at start it serves anyway, counting alone.
+   */
+  ready(): Promise<void> {
+    return this.#ready;
   }
 
   async close(): Promise<void> {
