@@ -124,10 +124,19 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Per-route limits (`config.rateLimit`, e.g. the console sign-in form) share the same Redis;
+  // if it does not answer they are skipped, while the failed-credential limit counts per node.
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
     errorResponseBuilder: () => new PasskeydError('rate_limited'),
+    ...(counters instanceof RedisCounterStore
+      ? {
+          redis: counters.client,
+          nameSpace: `${deps.config.redisKeyPrefix}route:`,
+          skipOnError: true,
+        }
+      : {}),
   });
 
   await app.register(healthRoutes, { storage: deps.storage });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock, startTestServer, type TestServer } from '../testing/index.js';
+import { describeWithRedis, probeRedis, scratchPrefix } from './rate-limit/scratch-redis.js';
 
 /** Rate limits and CORS preflights of the browser API (issue 12 items 5 and 11). */
 
@@ -154,6 +155,29 @@ describe('the browser budget without Redis', () => {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await browser(s, F3)).status);
     expect(statuses).toEqual([200, 200, 429]);
+  });
+});
+
+describeWithRedis(await probeRedis(process.env), process.env, 'per-route limits', (url) => {
+  it('share Redis too: the console sign-in limit (30 a minute) holds across nodes', async () => {
+    const env = { PASSKEYD_REDIS_URL: url, PASSKEYD_REDIS_KEY_PREFIX: scratchPrefix() };
+    const a = await startTestServer({ origins: [ORIGIN], env });
+    const b = await startTestServer({ origins: [ORIGIN], env });
+    try {
+      const signIn = (node: TestServer) =>
+        node.server.app.inject({
+          method: 'POST',
+          url: '/console/session',
+          headers: { host: 'localhost', origin: 'http://localhost' },
+          payload: { token: node.adminToken },
+        });
+      for (let i = 0; i < 30; i++) expect((await signIn(i % 2 ? b : a)).statusCode).toBe(201);
+      const refused = await signIn(a);
+      expect([refused.statusCode, refused.json().code]).toEqual([429, 'rate_limited']);
+      expect((await signIn(b)).statusCode).toBe(429);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
 

@@ -86,6 +86,11 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
+  /** The connection, for @fastify/rate-limit's per-route limits to share. */
+  get client(): Redis {
+    return this.#redis;
+  }
+
   /**
    * Commands fail at once while disconnected (no offline queue), so a node waits for its first
    * connection before it serves; if Redis is down at start it serves anyway, counting alone.
