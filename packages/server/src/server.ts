@@ -51,8 +51,14 @@ export async function startServer(
     if (purging) return;
     purging = true;
     try {
-      const n = await storage.purgeExpired(deps.clock.now());
-      if (n.transactions + n.handshakes + n.nonces > 0)
+      const now = deps.clock.now();
+      const n = await storage.purgeExpired(
+        now,
+        config.eventRetentionDays > 0
+          ? { eventsBefore: now - config.eventRetentionDays * 86_400_000 }
+          : {},
+      );
+      if (n.transactions + n.handshakes + n.nonces + n.events > 0)
         app.log.debug({ purged: n }, 'purged expired rows');
     } catch (err) {
       app.log.warn({ err }, 'purge failed; will retry');

@@ -17,6 +17,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   rateLimitMax: number;
   rateLimitWindowSeconds: number;
+  /** Failed credential attempts per client address per window before it gets 429 (0: off). */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
+  /** null: counters live in each node's memory. */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  /** Days an event is kept (0: forever). */
+  eventRetentionDays: number;
   bodyLimitBytes: number;
   keyCacheSize: number;
   verifier: 'lean' | 'simplewebauthn';
@@ -137,8 +145,15 @@ export const SETTINGS = [
     env: 'PASSKEYD_PURGE_INTERVAL_SECONDS',
     key: 'purgeIntervalSeconds',
     default: 60,
-    doc: 'How often expired transactions, challenges and nonces are deleted (0: never).',
+    doc: 'How often expired transactions, challenges and nonces (and old events) are deleted (0: never).',
     parse: int(0, 86_400),
+  }),
+  setting({
+    env: 'PASSKEYD_EVENT_RETENTION_DAYS',
+    key: 'eventRetentionDays',
+    default: 90,
+    doc: 'Events (sign-ins, failures) older than this many days are deleted by the purge (0: kept forever).',
+    parse: int(0, 36_500),
   }),
   setting({
     env: 'PASSKEYD_TRUST_PROXY',
@@ -161,6 +176,38 @@ export const SETTINGS = [
     default: 60,
     doc: 'Rate-limit window.',
     parse: int(1, 86_400),
+  }),
+  setting({
+    env: 'PASSKEYD_AUTH_FAILURE_LIMIT',
+    key: 'authFailureLimit',
+    default: 20,
+    doc: 'Wrong API keys, admin or metrics tokens per client address per window; past it, credentialed requests get 429 (0: off).',
+    parse: int(0, 1_000_000),
+  }),
+  setting({
+    env: 'PASSKEYD_AUTH_FAILURE_WINDOW_SECONDS',
+    key: 'authFailureWindowSeconds',
+    default: 300,
+    doc: 'Window of the failed-credential limit.',
+    parse: int(1, 86_400),
+  }),
+  setting({
+    env: 'PASSKEYD_REDIS_URL',
+    key: 'redisUrl',
+    default: null,
+    doc: 'redis://host:port/db: nodes share rate-limit counters there. Unset: each node counts in memory.',
+    parse: (s) => {
+      if (s === '') return null;
+      if (!/^rediss?:\/\//.test(s)) throw new Error('must start with redis:// or rediss://');
+      return s;
+    },
+  }),
+  setting({
+    env: 'PASSKEYD_REDIS_KEY_PREFIX',
+    key: 'redisKeyPrefix',
+    default: 'passkeyd:',
+    doc: 'Prefix of every Redis key; nodes sharing a budget use the same one.',
+    parse: (s) => s,
   }),
   setting({
     env: 'PASSKEYD_BODY_LIMIT_BYTES',

@@ -240,8 +240,14 @@ export interface Storage {
    */
   transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T>;
 
-  /** Deletes expired single-use rows. Safe to run concurrently from several nodes. */
-  purgeExpired(now: number): Promise<{ transactions: number; handshakes: number; nonces: number }>;
+  /**
+   * Deletes expired single-use rows, and events created before `eventsBefore` when it is given
+   * (the retention period; absent: events are kept). Safe to run concurrently from several nodes.
+   */
+  purgeExpired(
+    now: number,
+    opts?: { eventsBefore?: number },
+  ): Promise<{ transactions: number; handshakes: number; nonces: number; events: number }>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

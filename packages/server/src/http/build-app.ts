@@ -8,6 +8,10 @@ import type { HttpDeps } from './context.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerInputHygiene } from './plugins/input-hygiene.js';
 import { registerValidators } from './plugins/validators.js';
+import { registerAuthFailureLimit } from './rate-limit/auth-failure-limit.js';
+import { BrowserBudget } from './rate-limit/browser-budget.js';
+import { MemoryCounterStore, type CounterStore } from './rate-limit/counter-store.js';
+import { RedisCounterStore } from './rate-limit/redis-counter-store.js';
 import { registerMetricsHooks } from '../metrics/http-hooks.js';
 import { createPasskeydMetrics } from '../metrics/passkeyd-metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -61,6 +65,33 @@ export async function buildApp(
   ];
   for (const s of shared) app.addSchema(s);
   registerValidators(app, shared);
+
+  // One set of counters for the browser budget and the failed-credential limit: in Redis when
+  // several nodes must share them, else in this node's memory.
+  const counters: CounterStore = deps.config.redisUrl
+    ? new RedisCounterStore({
+        url: deps.config.redisUrl,
+        prefix: deps.config.redisKeyPrefix,
+        warn: (msg, err) => app.log.warn({ err }, msg),
+      })
+    : new MemoryCounterStore({ now: () => deps.clock.now() });
+  app.addHook('onClose', () => counters.close());
+  await counters.ready();
+  // Before any route plugin, so its hooks see every route, /metrics included.
+  if (deps.config.authFailureLimit > 0) {
+    registerAuthFailureLimit(app, counters, {
+      limit: deps.config.authFailureLimit,
+      windowSeconds: deps.config.authFailureWindowSeconds,
+    });
+  }
+  const budget =
+    deps.config.rateLimitMax > 0
+      ? new BrowserBudget(counters, {
+          max: deps.config.rateLimitMax,
+          windowSeconds: deps.config.rateLimitWindowSeconds,
+        })
+      : undefined;
+
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set.
   if (deps.config.metricsToken) {
     const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
@@ -95,14 +126,23 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Per-route limits (`config.rateLimit`, e.g. the console sign-in form) share the same Redis;
+  // if it does not answer they are skipped, while the failed-credential limit counts per node.
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
     errorResponseBuilder: () => new PasskeydError('rate_limited'),
+    ...(counters instanceof RedisCounterStore
+      ? {
+          redis: counters.client,
+          nameSpace: `${deps.config.redisKeyPrefix}route:`,
+          skipOnError: true,
+        }
+      : {}),
   });
 
   await app.register(healthRoutes, { storage: deps.storage });
-  await app.register(frontendRoutes, { prefix: '/v1', deps });
+  await app.register(frontendRoutes, { prefix: '/v1', deps, ...(budget ? { budget } : {}) });
   await app.register(managementRoutes, { prefix: '/v1', deps });
   await app.register(adminRoutes, { prefix: '/v1/admin', deps });
   await app.register(adminUserRoutes, { prefix: '/v1/admin', deps });

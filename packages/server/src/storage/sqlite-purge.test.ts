@@ -73,6 +73,7 @@ describe('sqlite purge', () => {
         transactions: 3000,
         handshakes: 3000,
         nonces: 0,
+        events: 0,
       });
       expect(size(`${path}-wal`)).toBe(0);
       expect(size(path)).toBeLessThanOrEqual(before * 1.1);

@@ -947,8 +947,18 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         await s.purgeExpired(now - 24 * 60 * MINUTE);
         const { live } = await seed(user, now, 6);
 
-        expect(await s.purgeExpired(now)).toEqual({ transactions: 6, handshakes: 6, nonces: 6 });
-        expect(await s.purgeExpired(now)).toEqual({ transactions: 0, handshakes: 0, nonces: 0 });
+        expect(await s.purgeExpired(now)).toEqual({
+          transactions: 6,
+          handshakes: 6,
+          nonces: 6,
+          events: 0,
+        });
+        expect(await s.purgeExpired(now)).toEqual({
+          transactions: 0,
+          handshakes: 0,
+          nonces: 0,
+          events: 0,
+        });
         for (const id of live.transactions)
           expect(await s.transactions.get(app.id, id)).toBeDefined();
         for (const id of live.handshakes)
@@ -972,11 +982,55 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           handshakes: sum('handshakes'),
           nonces: sum('nonces'),
         }).toEqual({ transactions: perTable, handshakes: perTable, nonces: perTable });
-        expect(await s.purgeExpired(now)).toEqual({ transactions: 0, handshakes: 0, nonces: 0 });
+        expect(await s.purgeExpired(now)).toEqual({
+          transactions: 0,
+          handshakes: 0,
+          nonces: 0,
+          events: 0,
+        });
         const stillThere = await Promise.all(
           live.transactions.map((id) => s.transactions.get(app.id, id)),
         );
         expect(stillThere.every((t) => t !== undefined)).toBe(true);
+      });
+
+      describe('events past their retention', () => {
+        // Far before every other test's events, so leftovers cannot change the counts.
+        const cutoff = NOW - 3 * 365 * 24 * 60 * MINUTE;
+        const purge = () =>
+          s.purgeExpired(NOW - 24 * 60 * MINUTE, { eventsBefore: cutoff }).then((r) => r.events);
+
+        it('are deleted in every app when eventsBefore is given; newer ones stay', async () => {
+          const a = await appWithUser();
+          const b = await appWithUser();
+          await purge();
+          for (const t of [a, b])
+            for (const at of [cutoff - 100 * MINUTE, cutoff - 1, cutoff, NOW])
+              await s.events.record(anEvent(t.user, { createdAt: at }));
+          // Without a retention period nothing is deleted.
+          expect((await s.purgeExpired(NOW - 24 * 60 * MINUTE)).events).toBe(0);
+          expect(await s.events.listByUser(a.app.id, a.user.id, 10)).toHaveLength(4);
+          expect(await purge()).toBe(4);
+          expect(await purge()).toBe(0);
+          for (const t of [a, b]) {
+            const left = await s.events.listByUser(t.app.id, t.user.id, 10);
+            expect(left.map((e) => e.createdAt)).toEqual([NOW, cutoff]);
+          }
+        });
+
+        it('are deleted once when several nodes purge at once, in batches', async () => {
+          const { user } = await appWithUser();
+          await purge();
+          const old = 5_200; // more than one batch of 5,000
+          const rows = Array.from({ length: old }, (_, i) =>
+            anEvent(user, { createdAt: cutoff - 1 - i }),
+          );
+          for (let i = 0; i < rows.length; i += 500)
+            await Promise.all(rows.slice(i, i + 500).map((e) => s.events.record(e)));
+          const results = await race(4, purge);
+          expect(results.reduce((x, y) => x + y, 0)).toBe(old);
+          expect(await purge()).toBe(0);
+        });
       });
     });
   });

@@ -6,6 +6,7 @@ import { startAuthentication } from '../../domain/ceremonies/start-authenticatio
 import { finishAuthentication } from '../../domain/ceremonies/finish-authentication.js';
 import type { RawCredentialResponse } from '../../domain/ceremonies/webauthn-response.js';
 import type { HttpDeps } from '../context.js';
+import type { BrowserBudget } from '../rate-limit/browser-budget.js';
 import { requestMeta } from '../context.js';
 import { loadRequestApp, registerFrontendCors } from '../plugins/frontend-cors.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
@@ -20,22 +21,13 @@ import {
 /**
  * The browser-facing API (passage-wire.md §2, F1-F4). Public: the app id in the path is the only
  * key, so origins are checked (CORS here, clientDataJSON in the domain) and requests are
- * rate-limited per client address and app.
+ * rate-limited per client address and app (`budget`; absent when PASSKEYD_RATE_LIMIT_MAX is 0).
  */
-export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
-  scope,
-  { deps },
-) => {
-  registerFrontendCors(scope, deps.storage);
-  const rateLimit =
-    deps.config.rateLimitMax > 0
-      ? {
-          max: deps.config.rateLimitMax,
-          timeWindow: deps.config.rateLimitWindowSeconds * 1000,
-          keyGenerator: (req: { ip: string; params: unknown }) =>
-            `${req.ip}|${(req.params as { appId?: string }).appId ?? ''}`,
-        }
-      : false;
+export const frontendRoutes: FastifyPluginAsyncTypebox<{
+  deps: HttpDeps;
+  budget?: BrowserBudget;
+}> = async (scope, { deps, budget }) => {
+  registerFrontendCors(scope, deps.storage, budget);
   const tags = ['frontend'];
   const log =
     (req: { log: { info: (o: object, m: string) => void } }) => (msg: string, err: unknown) =>
@@ -50,7 +42,6 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
   scope.post(
     '/apps/:appId/register/transactions/webauthn/start',
     {
-      config: { rateLimit },
       schema: {
         tags,
         summary: 'Start passkey registration (F1)',
@@ -79,7 +70,6 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
   scope.post(
     '/apps/:appId/register/transactions/webauthn/finish',
     {
-      config: { rateLimit },
       schema: {
         tags,
         summary: 'Finish passkey registration (F2); returns a nonce',
@@ -108,7 +98,6 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
   scope.post(
     '/apps/:appId/authenticate/transactions/webauthn/start',
     {
-      config: { rateLimit },
       schema: {
         tags,
         summary: 'Start passkey sign-in (F3); `{}` for discoverable/autofill',
@@ -130,7 +119,6 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = asy
   scope.post(
     '/apps/:appId/authenticate/transactions/webauthn/finish',
     {
-      config: { rateLimit },
       schema: {
         tags,
         summary: 'Finish passkey sign-in (F4); returns a nonce',

@@ -86,7 +86,7 @@ export class KyselyStorage implements Storage {
       .execute((trx: KyselyTransaction<Database>) => fn(new KyselyStorage(trx, this.#caps, true)));
   }
 
-  async purgeExpired(now: number) {
+  async purgeExpired(now: number, opts: { eventsBefore?: number } = {}) {
     const purge = async (table: 'transactions' | 'handshakes') => {
       let total = 0;
       for (;;) {
@@ -115,8 +115,29 @@ export class KyselyStorage implements Storage {
       nonces += n;
       if (n < PURGE_BATCH) break;
     }
-    if (transactions + handshakes + nonces > 0) await this.#caps.afterPurge?.(this.#db);
-    return { transactions, handshakes, nonces };
+    let events = 0;
+    const before = opts.eventsBefore;
+    // Failed finishes write events and need no credentials, so without a retention period the
+    // table grows with every attempt (issue 12 item 5). Batched through events_created_at (005).
+    if (before !== undefined) {
+      for (;;) {
+        const r = await this.#db
+          .deleteFrom('events')
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('events')
+              .select('id')
+              .where('created_at', '<', before)
+              .limit(PURGE_BATCH),
+          )
+          .executeTakeFirst();
+        const n = Number(r.numDeletedRows);
+        events += n;
+        if (n < PURGE_BATCH) break;
+      }
+    }
+    if (transactions + handshakes + nonces + events > 0) await this.#caps.afterPurge?.(this.#db);
+    return { transactions, handshakes, nonces, events };
   }
 
   poolStats(): { total: number; idle: number; waiting: number } | undefined {
