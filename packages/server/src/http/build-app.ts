@@ -1,11 +1,17 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PasskeydError } from '../domain/errors.js';
+import { metricsTokens } from './auth/tokens.js';
 import type { HttpDeps } from './context.js';
+import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidators } from './plugins/validators.js';
 import { registerMetricsHooks } from '../metrics/http-hooks.js';
 import { createPasskeydMetrics } from '../metrics/passkeyd-metrics.js';
@@ -43,9 +49,25 @@ export async function buildApp(
     // A hop count is supported at runtime (proxy-addr) though missing from Fastify's types.
     trustProxy: deps.config.trustProxy as boolean | string,
     return503OnClosing: true,
+    // A URL Fastify cannot decode (`/v1/apps/%E0%A4%A/users`) is bad input like any other: the
+    // usual `{code, error}` body, not Fastify's own.
+    frameworkErrors: (err, _req, reply) => {
+      const code =
+        err.code === 'FST_ERR_ASYNC_CONSTRAINT' ? 'internal_server_error' : 'invalid_request';
+      const e = new PasskeydError(
+        code,
+        code === 'invalid_request' ? 'The request URL is malformed.' : undefined,
+      );
+      // The handler's reply is typed for the raw server; it is an ordinary reply.
+      void (reply as unknown as FastifyReply)
+        .status(e.status)
+        .type('application/json')
+        .send(e.toJSON());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   const shared = [
     ErrorBody,
     CredentialResponse,
@@ -60,10 +82,11 @@ export async function buildApp(
   for (const s of shared) app.addSchema(s);
   registerValidators(app, shared);
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set.
-  if (deps.config.metricsToken) {
+  const scrapers = metricsTokens(deps.config);
+  if (!scrapers.empty) {
     const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
     registerMetricsHooks(app, metrics);
-    await app.register(metricsRoutes, { token: deps.config.metricsToken, metrics });
+    await app.register(metricsRoutes, { tokens: scrapers, metrics });
   }
 
   await app.register(swagger, {
@@ -81,7 +104,11 @@ export async function buildApp(
             scheme: 'bearer',
             description: 'An API key of the app in the path.',
           },
-          adminToken: { type: 'http', scheme: 'bearer', description: 'PASSKEYD_ADMIN_TOKEN.' },
+          adminToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'PASSKEYD_ADMIN_TOKEN or one of PASSKEYD_ADMIN_TOKENS.',
+          },
         },
       },
     },
@@ -90,7 +117,7 @@ export async function buildApp(
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (deps.config.docs) await registerDocs(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(rateLimit, {
