@@ -59,8 +59,10 @@ export async function buildApp(
         code === 'invalid_request' ? 'The request URL is malformed.' : undefined,
       );
       // The handler's reply is typed for the raw server; it is an ordinary reply.
+      // Sent before routing, so the onSend hooks do not run (security-headers.ts).
       void (reply as unknown as FastifyReply)
         .status(e.status)
+        .header('x-content-type-options', 'nosniff')
         .type('application/json')
         .send(e.toJSON());
     },
