@@ -40,33 +40,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.addHook('onRequest', adminAuth(deps));
   const security = [{ adminToken: [] }];
   const tags = ['admin'];
-
-  scope.delete(
-    '/console-sessions',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Sign out everywhere: end every admin console session',
-        description:
-          'Deletes every console session, the caller’s own included. For a suspected stolen cookie, or after removing an admin token.',
-        response: {
-          200: Type.Object({
-            deleted: Type.Integer({ description: 'How many sessions were ended.' }),
-          }),
-          ...errorResponses(401, 403),
-        },
-      },
-    },
-    async (req, reply) => {
-      const deleted = await deps.storage.consoleSessions.deleteAll();
-      req.log.warn({ deleted }, 'console sessions ended everywhere');
-      // The caller's own session is gone too; a console caller's browser drops its cookie.
-      if (req.headers.cookie !== undefined)
-        reply.header('set-cookie', sessionCookie(req, '', true));
-      return reply.send({ deleted });
-    },
-  );
   const AppWithKey = Type.Object({
     app: Type.Ref('AdminApp'),
     api_key: Type.String({ description: 'Shown once.' }),
@@ -239,6 +212,33 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
     async (req, reply) => {
       await revokeApiKey(req.params.appId, req.params.keyId, deps);
       return reply.status(200).send();
+    },
+  );
+
+  scope.delete(
+    '/console-sessions',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Sign out everywhere: end every admin console session',
+        description:
+          'Deletes every console session, the caller’s own included. For a suspected stolen cookie, or after removing an admin token.',
+        response: {
+          200: Type.Object({
+            deleted: Type.Integer({ description: 'How many sessions were ended.' }),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async (req, reply) => {
+      const deleted = await deps.storage.consoleSessions.deleteAll();
+      req.log.warn({ deleted }, 'console sessions ended everywhere');
+      // The caller's own session is gone too; a console caller's browser drops its cookie.
+      if (req.headers.cookie !== undefined)
+        reply.header('set-cookie', sessionCookie(req, '', true));
+      return reply.send({ deleted });
     },
   );
 };
