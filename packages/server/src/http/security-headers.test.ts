@@ -55,10 +55,11 @@ describe('security headers', () => {
   });
 
   it('marks every admin API answer no-store, for the console cookie and the bearer token, errors included', async () => {
-    for (const headers of [
+    const ways: Record<string, string>[] = [
       { cookie: `${CONSOLE_COOKIE}=${cookie}` },
       { authorization: `Bearer ${server.adminToken}` },
-    ]) {
+    ];
+    for (const headers of ways) {
       for (const path of [
         '/v1/admin/apps',
         `/v1/admin/apps/${server.appId}`,
@@ -123,7 +124,7 @@ describe('security headers', () => {
       const r = await get(path);
       expect([path, r.status]).toEqual([path, 400]);
       expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = await r.json();
+      const body = (await r.json()) as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual(['code', 'error']);
       expect(body.code).toBe('invalid_request');
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
@@ -150,6 +151,6 @@ describe('PASSKEYD_DOCS=false', () => {
     }
     const spec = await fetch(`${server.baseUrl}/openapi.json`);
     expect(spec.status).toBe(200);
-    expect((await spec.json()).openapi).toMatch(/^3\./);
+    expect(((await spec.json()) as { openapi: string }).openapi).toMatch(/^3\./);
   });
 });
