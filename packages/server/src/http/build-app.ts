@@ -1,6 +1,7 @@
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -11,7 +12,7 @@ import { metricsTokens } from './auth/tokens.js';
 import type { HttpDeps } from './context.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
-import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerSecurityHeaders, setSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidators } from './plugins/validators.js';
 import { registerMetricsHooks } from '../metrics/http-hooks.js';
 import { createPasskeydMetrics } from '../metrics/passkeyd-metrics.js';
@@ -49,22 +50,27 @@ export async function buildApp(
     // A hop count is supported at runtime (proxy-addr) though missing from Fastify's types.
     trustProxy: deps.config.trustProxy as boolean | string,
     return503OnClosing: true,
-    // A URL Fastify cannot decode (`/v1/apps/%E0%A4%A/users`) is bad input like any other: the
-    // usual `{code, error}` body, not Fastify's own.
-    frameworkErrors: (err, _req, reply) => {
+    // A URL Fastify cannot decode (`/v1/apps/%E0%A4%A/users`) or a path parameter over its
+    // 100-character limit is bad input like any other: the usual `{code, error}` body, not
+    // Fastify's own.
+    frameworkErrors: (err, req, reply) => {
       const code =
         err.code === 'FST_ERR_ASYNC_CONSTRAINT' ? 'internal_server_error' : 'invalid_request';
       const e = new PasskeydError(
         code,
-        code === 'invalid_request' ? 'The request URL is malformed.' : undefined,
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'A path parameter of the request URL is too long.'
+          : code === 'invalid_request'
+            ? 'The request URL is malformed.'
+            : undefined,
       );
-      // The handler's reply is typed for the raw server; it is an ordinary reply.
-      // Sent before routing, so the onSend hooks do not run (security-headers.ts).
-      void (reply as unknown as FastifyReply)
-        .status(e.status)
-        .header('x-content-type-options', 'nosniff')
-        .type('application/json')
-        .send(e.toJSON());
+      // The handler's request and reply are typed for the raw server; they are ordinary ones.
+      const r = reply as unknown as FastifyReply;
+      // Sent before routing, so the onSend hooks do not run. (Fastify builds this request
+      // without the trusted-proxy rules, so HSTS appears here only on a direct TLS socket; any
+      // other answer sets it for the browser.)
+      setSecurityHeaders(req as unknown as FastifyRequest, r);
+      void r.status(e.status).type('application/json').send(e.toJSON());
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -120,6 +120,8 @@ describe('security headers', () => {
       '/v1/apps/%E0%A4%A/users',
       `/v1/apps/${server.appId}/users/%C0`,
       '/v1/admin/apps/%ZZ',
+      // Longer than Fastify's 100-character path parameter limit (FST_ERR_MAX_PARAM_LENGTH, 414).
+      `/v1/apps/app_${'a'.repeat(200)}/users`,
     ]) {
       const r = await get(path);
       expect([path, r.status]).toEqual([path, 400]);

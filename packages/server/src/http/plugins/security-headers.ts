@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const ONE_YEAR_SECONDS = 31_536_000;
 
@@ -13,11 +13,14 @@ const ONE_YEAR_SECONDS = 31_536_000;
  *   host alone. Operators who want includeSubDomains or preload set it at their proxy.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (req.url.startsWith('/v1/admin/') || req.url === '/v1/admin')
-      reply.header('cache-control', 'no-store');
-    if (req.protocol === 'https')
-      reply.header('strict-transport-security', `max-age=${ONE_YEAR_SECONDS}`);
-  });
+  app.addHook('onSend', async (req, reply) => setSecurityHeaders(req, reply));
+}
+
+/** Also for answers sent before routing (build-app.ts frameworkErrors), where no hook runs. */
+export function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  if (req.url.startsWith('/v1/admin/') || req.url === '/v1/admin')
+    reply.header('cache-control', 'no-store');
+  if (req.protocol === 'https')
+    reply.header('strict-transport-security', `max-age=${ONE_YEAR_SECONDS}`);
 }
