@@ -170,6 +170,8 @@ export const api = {
   session: () => call<SessionState>('GET', '/console/session'),
   signIn: (token: string) => call<SessionState>('POST', '/console/session', { token }),
   signOut: () => call<SessionState>('DELETE', '/console/session'),
+  /** Ends every console session, this one included (a stolen cookie, a removed token). */
+  signOutEverywhere: () => call<{ deleted: number }>('DELETE', '/v1/admin/console-sessions'),
 
   listApps: async () => (await call<{ apps: AdminApp[] }>('GET', '/v1/admin/apps')).apps,
   getApp: async (appId: string) => (await call<{ app: AdminApp }>('GET', app(appId))).app,

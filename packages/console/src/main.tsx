@@ -9,7 +9,12 @@ import './styles.css';
 type Session =
   | { state: 'loading' }
   | { state: 'failed'; error: ApiError }
-  | { state: 'out'; adminEnabled: boolean; idleMinutes: number; reason?: 'expired' | 'signed-out' }
+  | {
+      state: 'out';
+      adminEnabled: boolean;
+      idleMinutes: number;
+      reason?: 'expired' | 'signed-out' | 'signed-out-everywhere';
+    }
   | { state: 'in'; idleMinutes: number };
 
 function Console() {
@@ -69,6 +74,15 @@ function Console() {
               adminEnabled: true,
               idleMinutes: session.idleMinutes,
               reason: 'signed-out',
+            });
+          }}
+          onSignOutEverywhere={async () => {
+            await api.signOutEverywhere();
+            setSession({
+              state: 'out',
+              adminEnabled: true,
+              idleMinutes: session.idleMinutes,
+              reason: 'signed-out-everywhere',
             });
           }}
         />

@@ -3,6 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { AppsContext } from './apps-context.js';
 import { ErrorAlert, Loading } from './components/alert.js';
+import { ConfirmDialog } from './components/confirm-dialog.js';
 import { Icon, type IconName } from './components/icons.js';
 import { Logo } from './components/logo.js';
 import { PageHeader } from './components/page-header.js';
@@ -27,9 +28,12 @@ const SECTIONS: { path: string; label: string; icon: IconName }[] = [
 export function Shell({
   idleMinutes,
   onSignOut,
+  onSignOutEverywhere,
 }: {
   idleMinutes: number;
   onSignOut: () => Promise<void>;
+  /** Ends every console session on the server, this one included. */
+  onSignOutEverywhere: () => Promise<void>;
 }) {
   const location = useLocation();
   const apps = useAsync(api.listApps, []);
@@ -38,6 +42,7 @@ export function Shell({
     [apps.data, apps.reload],
   );
   const [signingOut, setSigningOut] = useState(false);
+  const [endingAll, setEndingAll] = useState(false);
 
   const inApp =
     match('/apps/:appId', location.path) ??
@@ -162,12 +167,34 @@ export function Shell({
               <Icon name="logout" size={16} />
               Sign out
             </button>
+            <button
+              type="button"
+              class="btn btn-sidebar"
+              disabled={signingOut}
+              onClick={() => setEndingAll(true)}
+            >
+              <Icon name="logout" size={16} />
+              End all sessions
+            </button>
           </div>
         </aside>
         <main id="main" class="main" tabIndex={-1}>
           <div class="content">{page}</div>
         </main>
       </div>
+      <ConfirmDialog
+        open={endingAll}
+        title="Sign out everywhere?"
+        confirmLabel="End every session"
+        onClose={() => setEndingAll(false)}
+        onConfirm={onSignOutEverywhere}
+      >
+        <p>
+          Every console session on this server ends at once, in every browser, this one included.
+          Use it when a cookie may have been copied or after removing an admin token. API calls with
+          an admin token are not affected.
+        </p>
+      </ConfirmDialog>
     </AppsContext.Provider>
   );
 }

@@ -13,6 +13,9 @@ export function accountRoutes(deps: AppDeps): Router {
     const user = currentUser(res);
     if (!user) return res.redirect('/sign-in');
     const devices = await deps.passage.getDevices(user.externalId);
+    // The page shows the user's email and passkeys: no copy may stay in the browser's cache,
+    // where the back button would show it to the next person at a shared computer.
+    res.set('Cache-Control', 'no-store');
     res.type('html').send(accountPage(deps, user, devices));
   });
 

@@ -10,7 +10,7 @@ export function SignInPage({
   onSignedIn,
 }: {
   adminEnabled: boolean;
-  reason?: 'expired' | 'signed-out' | undefined;
+  reason?: 'expired' | 'signed-out' | 'signed-out-everywhere' | undefined;
   idleMinutes: number;
   onSignedIn: (idleMinutes: number) => void;
 }) {
@@ -36,13 +36,19 @@ export function SignInPage({
         <h1>Sign in</h1>
         {reason === 'expired' ? (
           <p class="notice" role="status">
-            Your session ended after {idleMinutes} minutes without activity. Sign in again to
-            continue.
+            Your session has ended: after {idleMinutes} minutes without activity, at its maximum
+            length, because it was signed out everywhere, or because its admin token was removed.
+            Sign in again to continue.
           </p>
         ) : null}
         {reason === 'signed-out' ? (
           <p class="notice" role="status">
             You have signed out.
+          </p>
+        ) : null}
+        {reason === 'signed-out-everywhere' ? (
+          <p class="notice" role="status">
+            Every console session has ended, in every browser.
           </p>
         ) : null}
         {adminEnabled ? (

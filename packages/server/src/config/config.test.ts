@@ -30,6 +30,41 @@ describe('loadConfig', () => {
   });
 });
 
+describe('token lists and switches', () => {
+  const long = (c: string) => c.repeat(32);
+
+  it('reads comma-separated admin and metrics tokens, ignoring blanks and spaces', () => {
+    const c = loadConfig({
+      PASSKEYD_ADMIN_TOKENS: ` ${long('a')} , ${long('b')},,`,
+      PASSKEYD_METRICS_TOKENS: long('m'),
+    });
+    expect(c.adminTokens).toEqual([long('a'), long('b')]);
+    expect(c.metricsTokens).toEqual([long('m')]);
+    expect(loadConfig({}).adminTokens).toEqual([]);
+  });
+
+  it('refuses a short token in a list, naming its position but not the token', () => {
+    try {
+      loadConfig({ PASSKEYD_ADMIN_TOKENS: `${long('a')},short-secret` });
+      expect.unreachable();
+    } catch (e) {
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/PASSKEYD_ADMIN_TOKENS: token 2 must be at least 32 characters/);
+      expect(problems).not.toContain('short-secret');
+    }
+  });
+
+  it('has a 12-hour console session cap and /docs on by default; PASSKEYD_DOCS=false turns it off', () => {
+    expect(loadConfig({}).consoleSessionMaxHours).toBe(12);
+    expect(loadConfig({}).docs).toBe(true);
+    expect(loadConfig({ PASSKEYD_DOCS: 'false' }).docs).toBe(false);
+    expect(() => loadConfig({ PASSKEYD_DOCS: 'maybe' })).toThrow(/PASSKEYD_DOCS/);
+    expect(() => loadConfig({ PASSKEYD_CONSOLE_SESSION_MAX_HOURS: '0' })).toThrow(
+      /PASSKEYD_CONSOLE_SESSION_MAX_HOURS/,
+    );
+  });
+});
+
 describe('docs/configuration.md', () => {
   it('documents every setting', async () => {
     const { readFileSync } = await import('node:fs');

@@ -6,8 +6,10 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
-  /** null: the admin API answers 403 admin_api_disabled. */
+  /** null: the admin API answers 403 admin_api_disabled (unless adminTokens has some). */
   adminToken: string | null;
+  /** More admin tokens valid at once (rotation); the union with adminToken is accepted. */
+  adminTokens: readonly string[];
   logLevel: LogLevel;
   transactionTtlSeconds: number;
   nonceTtlSeconds: number;
@@ -31,8 +33,14 @@ export interface Config {
   pgPoolSize: number;
   pgStatementTimeoutMs: number;
   metricsToken: string | null;
+  /** More metrics tokens valid at once; the union with metricsToken is accepted. */
+  metricsTokens: readonly string[];
   /** Minutes of inactivity after which an admin console session ends. */
   consoleIdleMinutes: number;
+  /** Hours after sign-in at which an admin console session ends, however busy. */
+  consoleSessionMaxHours: number;
+  /** false: no Swagger UI at /docs (/openapi.json stays). */
+  docs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +83,26 @@ const secret =
     return raw;
   };
 
+const secrets =
+  (name: string): Parser<readonly string[]> =>
+  (raw) => {
+    const list = raw
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+    for (const [i, t] of list.entries())
+      if (t.length < 32)
+        throw new Error(
+          `${name}: token ${i + 1} must be at least 32 characters (try: openssl rand -base64 32)`,
+        );
+    return Object.freeze(list);
+  };
+const bool: Parser<boolean> = (raw) => {
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new Error('must be true or false');
+};
+
 function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
   return s;
 }
@@ -112,6 +140,13 @@ export const SETTINGS = [
     default: null,
     doc: 'Bearer token for the admin API and console (>= 32 chars). Unset: admin API disabled.',
     parse: secret('PASSKEYD_ADMIN_TOKEN'),
+  }),
+  setting({
+    env: 'PASSKEYD_ADMIN_TOKENS',
+    key: 'adminTokens',
+    default: [],
+    doc: 'Several admin tokens valid at once, comma-separated (each >= 32 chars), for rotation; also valid with PASSKEYD_ADMIN_TOKEN.',
+    parse: secrets('PASSKEYD_ADMIN_TOKENS'),
   }),
   setting({
     env: 'LOG_LEVEL',
@@ -252,11 +287,32 @@ export const SETTINGS = [
     parse: secret('PASSKEYD_METRICS_TOKEN'),
   }),
   setting({
+    env: 'PASSKEYD_METRICS_TOKENS',
+    key: 'metricsTokens',
+    default: [],
+    doc: 'Several metrics tokens valid at once, comma-separated (each >= 32 chars); also valid with PASSKEYD_METRICS_TOKEN.',
+    parse: secrets('PASSKEYD_METRICS_TOKENS'),
+  }),
+  setting({
     env: 'PASSKEYD_CONSOLE_IDLE_MINUTES',
     key: 'consoleIdleMinutes',
     default: 30,
     doc: 'Admin console sessions end after this many minutes without a request.',
     parse: int(1, 1440),
+  }),
+  setting({
+    env: 'PASSKEYD_CONSOLE_SESSION_MAX_HOURS',
+    key: 'consoleSessionMaxHours',
+    default: 12,
+    doc: 'Admin console sessions end this many hours after sign-in, even when in use.',
+    parse: int(1, 720),
+  }),
+  setting({
+    env: 'PASSKEYD_DOCS',
+    key: 'docs',
+    default: true,
+    doc: 'Serve the Swagger UI at /docs (false: off; /openapi.json is always served).',
+    parse: bool,
   }),
 ] as const;
 
@@ -299,6 +355,6 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Readon
 export function describeSettings(): string {
   return SETTINGS.map(
     (s) =>
-      `  ${s.env.padEnd(44)} ${s.doc}${s.default === null ? '' : ` [default: ${String(s.default)}]`}`,
+      `  ${s.env.padEnd(44)} ${s.doc}${s.default === null || (Array.isArray(s.default) && s.default.length === 0) ? '' : ` [default: ${String(s.default)}]`}`,
   ).join('\n');
 }

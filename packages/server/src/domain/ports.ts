@@ -78,8 +78,15 @@ export interface ConsoleSession {
   idHash: string;
   createdAt: number;
   lastSeenAt: number;
-  /** Idle deadline: pushed forward by every authenticated request. */
+  /** Idle deadline: pushed forward by every authenticated request, never past absoluteExpiresAt. */
   expiresAt: number;
+  /** Absolute deadline, fixed at sign-in: the session ends then however busy it is. */
+  absoluteExpiresAt: number;
+  /**
+   * Fingerprint of the admin token that opened the session (http/auth/tokens.ts): once that
+   * token is no longer configured, the session is refused.
+   */
+  tokenId: string;
 }
 
 /**
@@ -209,11 +216,20 @@ export interface Storage {
   consoleSessions: {
     create(s: ConsoleSession): Promise<void>;
     /**
-     * Checks and extends a session in one statement: a live session (expiresAt > now) gets
-     * lastSeenAt = now and the new `expiresAt`. Returns false when it is missing or expired.
+     * Checks and extends a session in one statement: a live session (expiresAt > now and
+     * absoluteExpiresAt > now) opened by one of `tokenIds` gets lastSeenAt = now and expiresAt =
+     * min(idleExpiresAt, absoluteExpiresAt). Returns false when it is missing, expired, or its
+     * token is not among `tokenIds`.
      */
-    touch(idHash: string, now: number, expiresAt: number): Promise<boolean>;
+    touch(
+      idHash: string,
+      now: number,
+      idleExpiresAt: number,
+      tokenIds: readonly string[],
+    ): Promise<boolean>;
     delete(idHash: string): Promise<boolean>;
+    /** Sign out everywhere: deletes every session and says how many there were. */
+    deleteAll(): Promise<number>;
     purgeExpired(now: number): Promise<number>;
   };
 

@@ -1,12 +1,19 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PasskeydError } from '../domain/errors.js';
+import { metricsTokens } from './auth/tokens.js';
 import type { HttpDeps } from './context.js';
+import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerInputHygiene } from './plugins/input-hygiene.js';
+import { registerSecurityHeaders, setSecurityHeaders } from './plugins/security-headers.js';
 import { registerValidators } from './plugins/validators.js';
 import { registerAuthFailureLimit } from './rate-limit/auth-failure-limit.js';
 import { BrowserBudget } from './rate-limit/browser-budget.js';
@@ -48,9 +55,32 @@ export async function buildApp(
     // A hop count is supported at runtime (proxy-addr) though missing from Fastify's types.
     trustProxy: deps.config.trustProxy as boolean | string,
     return503OnClosing: true,
+    // A URL Fastify cannot decode (`/v1/apps/%E0%A4%A/users`) or a path parameter over its
+    // 100-character limit is bad input like any other: the usual `{code, error}` body, not
+    // Fastify's own.
+    frameworkErrors: (err, req, reply) => {
+      const code =
+        err.code === 'FST_ERR_ASYNC_CONSTRAINT' ? 'internal_server_error' : 'invalid_request';
+      const e = new PasskeydError(
+        code,
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'A path parameter of the request URL is too long.'
+          : code === 'invalid_request'
+            ? 'The request URL is malformed.'
+            : undefined,
+      );
+      // The handler's request and reply are typed for the raw server; they are ordinary ones.
+      const r = reply as unknown as FastifyReply;
+      // Sent before routing, so the onSend hooks do not run. (Fastify builds this request
+      // without the trusted-proxy rules, so HSTS appears here only on a direct TLS socket; any
+      // other answer sets it for the browser.)
+      setSecurityHeaders(req as unknown as FastifyRequest, r);
+      void r.status(e.status).type('application/json').send(e.toJSON());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerInputHygiene(app);
   const shared = [
     ErrorBody,
@@ -93,10 +123,11 @@ export async function buildApp(
       : undefined;
 
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set.
-  if (deps.config.metricsToken) {
+  const scrapers = metricsTokens(deps.config);
+  if (!scrapers.empty) {
     const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
     registerMetricsHooks(app, metrics);
-    await app.register(metricsRoutes, { token: deps.config.metricsToken, metrics });
+    await app.register(metricsRoutes, { tokens: scrapers, metrics });
   }
 
   await app.register(swagger, {
@@ -114,7 +145,11 @@ export async function buildApp(
             scheme: 'bearer',
             description: 'An API key of the app in the path.',
           },
-          adminToken: { type: 'http', scheme: 'bearer', description: 'PASSKEYD_ADMIN_TOKEN.' },
+          adminToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'PASSKEYD_ADMIN_TOKEN or one of PASSKEYD_ADMIN_TOKENS.',
+          },
         },
       },
     },
@@ -123,7 +158,7 @@ export async function buildApp(
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (deps.config.docs) await registerDocs(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Per-route limits (`config.rateLimit`, e.g. the console sign-in form) share the same Redis;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasskeydError } from '../domain/errors.js';
-import type { ConsumeResult, Storage } from '../domain/ports.js';
+import type { ConsoleSession, ConsumeResult, Storage } from '../domain/ports.js';
 import type {
   ApiKey,
   App,
@@ -900,6 +900,63 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           ),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      });
+    });
+
+    describe('console sessions', () => {
+      const session = (over: Partial<ConsoleSession> = {}): ConsoleSession => ({
+        idHash: uid('sess'),
+        createdAt: NOW,
+        lastSeenAt: NOW,
+        expiresAt: NOW + 5 * MINUTE,
+        absoluteExpiresAt: NOW + 60 * MINUTE,
+        tokenId: 'tok-a',
+        ...over,
+      });
+
+      it('accepts a session only while the token that opened it is among the configured ones', async () => {
+        const a = session({ tokenId: 'tok-a' });
+        const b = session({ tokenId: 'tok-b' });
+        await s.consoleSessions.create(a);
+        await s.consoleSessions.create(b);
+        const later = NOW + 5 * MINUTE;
+        // Two tokens configured at once: both sessions live.
+        expect(await s.consoleSessions.touch(a.idHash, NOW + 1, later, ['tok-a', 'tok-b'])).toBe(
+          true,
+        );
+        expect(await s.consoleSessions.touch(b.idHash, NOW + 1, later, ['tok-a', 'tok-b'])).toBe(
+          true,
+        );
+        // tok-a removed: its session is refused at once, long before either deadline.
+        expect(await s.consoleSessions.touch(a.idHash, NOW + 2, later, ['tok-b'])).toBe(false);
+        expect(await s.consoleSessions.touch(b.idHash, NOW + 2, later, ['tok-b'])).toBe(true);
+        expect(await s.consoleSessions.touch(b.idHash, NOW + 3, later, [])).toBe(false);
+      });
+
+      it('never extends a session past its absolute deadline, however busy', async () => {
+        const x = session({ expiresAt: NOW + 5 * MINUTE, absoluteExpiresAt: NOW + 12 * MINUTE });
+        await s.consoleSessions.create(x);
+        for (let t = NOW + 4 * MINUTE; t < NOW + 12 * MINUTE; t += 4 * MINUTE)
+          expect(await s.consoleSessions.touch(x.idHash, t, t + 5 * MINUTE, ['tok-a'])).toBe(true);
+        // Used a minute ago, so idle-wise alive; but 12 minutes after sign-in it is over.
+        const end = NOW + 12 * MINUTE;
+        expect(await s.consoleSessions.touch(x.idHash, end, end + 5 * MINUTE, ['tok-a'])).toBe(
+          false,
+        );
+        // And the idle deadline was capped, so the purge removes it at the absolute deadline.
+        expect(await s.consoleSessions.purgeExpired(end)).toBeGreaterThanOrEqual(1);
+        expect(await s.consoleSessions.delete(x.idHash)).toBe(false);
+      });
+
+      it('signs out everywhere: every session is deleted, with the count', async () => {
+        const all = [session(), session({ tokenId: 'tok-b' }), session()];
+        for (const x of all) await s.consoleSessions.create(x);
+        expect(await s.consoleSessions.deleteAll()).toBeGreaterThanOrEqual(all.length);
+        for (const x of all)
+          expect(
+            await s.consoleSessions.touch(x.idHash, NOW + 1, NOW + MINUTE, ['tok-a', 'tok-b']),
+          ).toBe(false);
+        expect(await s.consoleSessions.deleteAll()).toBe(0);
       });
     });
 

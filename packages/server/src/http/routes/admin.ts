@@ -4,28 +4,28 @@ import type { FastifyRequest } from 'fastify';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
 import { PasskeydError } from '../../domain/errors.js';
-import { safeEqual, sha256 } from '../../domain/secrets.js';
+import { adminTokens } from '../auth/tokens.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken } from '../context.js';
 import { adminAppToWire, apiKeyToWire } from '../presenters.js';
 import { CreateAppBody, CreateKeyBody, KeyParams, UpdateAppBody } from '../schemas/admin.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
-import { consoleSessionAuth } from './console.js';
+import { consoleSessionAuth, sessionCookie } from './console.js';
 
 /**
  * The admin API's guard (also used by admin-users.ts): the bearer admin token, or the admin
  * console's session cookie (console.ts), which must come from the server's own origin on
- * state-changing requests. A bearer header, when present, decides alone.
+ * state-changing requests. A bearer header, when present, decides alone. Any configured admin
+ * token is accepted (PASSKEYD_ADMIN_TOKEN and PASSKEYD_ADMIN_TOKENS, for rotation).
  */
 export function adminAuth(deps: HttpDeps) {
-  const expected = deps.config.adminToken ? sha256(deps.config.adminToken) : null;
+  const tokens = adminTokens(deps.config);
   const consoleSession = consoleSessionAuth(deps);
   return async (req: FastifyRequest): Promise<void> => {
-    if (!expected) throw new PasskeydError('admin_api_disabled');
+    if (tokens.empty) throw new PasskeydError('admin_api_disabled');
     const given = bearerToken(req);
     if (given === undefined && (await consoleSession(req))) return;
-    if (!given || !safeEqual(sha256(given), expected))
-      throw new PasskeydError('invalid_admin_token');
+    if (tokens.match(given) === undefined) throw new PasskeydError('invalid_admin_token');
   };
 }
 
@@ -212,6 +212,33 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
     async (req, reply) => {
       await revokeApiKey(req.params.appId, req.params.keyId, deps);
       return reply.status(200).send();
+    },
+  );
+
+  scope.delete(
+    '/console-sessions',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Sign out everywhere: end every admin console session',
+        description:
+          'Deletes every console session, the caller’s own included. For a suspected stolen cookie, or after removing an admin token.',
+        response: {
+          200: Type.Object({
+            deleted: Type.Integer({ description: 'How many sessions were ended.' }),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async (req, reply) => {
+      const deleted = await deps.storage.consoleSessions.deleteAll();
+      req.log.warn({ deleted }, 'console sessions ended everywhere');
+      // The caller's own session is gone too; a console caller's browser drops its cookie.
+      if (req.headers.cookie !== undefined)
+        reply.header('set-cookie', sessionCookie(req, '', true));
+      return reply.send({ deleted });
     },
   );
 };

@@ -6,14 +6,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PasskeydError } from '../../domain/errors.js';
-import { randomToken, safeEqual, sha256 } from '../../domain/secrets.js';
+import { randomToken, sha256 } from '../../domain/secrets.js';
+import { adminTokens } from '../auth/tokens.js';
 import type { HttpDeps } from '../context.js';
 
 /**
  * The admin console: the single-page app built by packages/console, and the sessions it signs in
  * with. An operator pastes the admin token once; from then on an httpOnly, SameSite=Strict cookie
- * carries a random session id, of which only the SHA-256 is stored. Sessions end on sign-out or
- * after PASSKEYD_CONSOLE_IDLE_MINUTES without a request.
+ * carries a random session id, of which only the SHA-256 is stored. Sessions end on sign-out,
+ * after PASSKEYD_CONSOLE_IDLE_MINUTES without a request, PASSKEYD_CONSOLE_SESSION_MAX_HOURS after
+ * sign-in however busy, on "sign out everywhere", and as soon as the admin token that opened
+ * them is no longer configured.
  */
 
 export const CONSOLE_COOKIE = 'passkeyd_console';
@@ -62,7 +65,7 @@ function sessionIdFrom(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-function sessionCookie(req: FastifyRequest, value: string, clear = false): string {
+export function sessionCookie(req: FastifyRequest, value: string, clear = false): string {
   const attrs = [`${CONSOLE_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict'];
   if (req.protocol === 'https') attrs.push('Secure');
   if (clear) attrs.push('Max-Age=0');
@@ -73,10 +76,13 @@ function sessionCookie(req: FastifyRequest, value: string, clear = false): strin
  * For the admin API's guard: authenticates a request by its console cookie. Returns false when
  * there is no cookie (the caller then wants a bearer token); throws when there is one but its
  * session is unknown or expired, or when a state-changing request comes from another origin.
- * Every accepted request pushes the idle deadline forward.
+ * Every accepted request pushes the idle deadline forward, never past the absolute one.
  */
 export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'config'>) {
   const idleMs = deps.config.consoleIdleMinutes * 60_000;
+  // A session opened with a token that has since been removed from the configuration is
+  // refused at once: rotating a token must lock out whoever holds the old one, cookie or not.
+  const tokenIds = adminTokens(deps.config).ids;
   return async (req: FastifyRequest): Promise<boolean> => {
     const id = sessionIdFrom(req);
     if (id === undefined) return false;
@@ -85,7 +91,7 @@ export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'c
     const now = deps.clock.now();
     if (
       !SESSION_ID.test(id) ||
-      !(await deps.storage.consoleSessions.touch(sha256(id), now, now + idleMs))
+      !(await deps.storage.consoleSessions.touch(sha256(id), now, now + idleMs, tokenIds))
     ) {
       throw new PasskeydError('console_session_expired');
     }
@@ -104,8 +110,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
   scope,
   { deps, dir = DEFAULT_CONSOLE_DIR },
 ) => {
-  const expected = deps.config.adminToken ? sha256(deps.config.adminToken) : null;
+  const tokens = adminTokens(deps.config);
+  const enabled = !tokens.empty;
   const idleMinutes = deps.config.consoleIdleMinutes;
+  const maxMs = deps.config.consoleSessionMaxHours * 3_600_000;
   const authenticate = consoleSessionAuth(deps);
 
   scope.addHook('onSend', async (_req, reply) => {
@@ -128,7 +136,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
       let signedIn = false;
-      if (expected) {
+      if (enabled) {
         try {
           signedIn = await authenticate(req);
         } catch (err) {
@@ -136,7 +144,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
           reply.header('set-cookie', sessionCookie(req, '', true));
         }
       }
-      return { signed_in: signedIn, admin_enabled: expected !== null, idle_minutes: idleMinutes };
+      return { signed_in: signedIn, admin_enabled: enabled, idle_minutes: idleMinutes };
     },
   );
 
@@ -154,9 +162,9 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     },
     async (req, reply) => {
       requireSameOrigin(req);
-      if (!expected) throw new PasskeydError('admin_api_disabled');
-      if (!safeEqual(sha256(req.body.token.trim()), expected))
-        throw new PasskeydError('invalid_admin_token');
+      if (!enabled) throw new PasskeydError('admin_api_disabled');
+      const tokenId = tokens.match(req.body.token.trim());
+      if (tokenId === undefined) throw new PasskeydError('invalid_admin_token');
       const previous = sessionIdFrom(req);
       if (previous && SESSION_ID.test(previous))
         await deps.storage.consoleSessions.delete(sha256(previous));
@@ -170,8 +178,11 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
         createdAt: now,
         lastSeenAt: now,
         expiresAt: now + idleMinutes * 60_000,
+        absoluteExpiresAt: now + maxMs,
+        tokenId,
       });
-      req.log.info('console sign-in');
+      // A short prefix of the fingerprint tells operators which token was used, not the token.
+      req.log.info({ token: tokenId.slice(0, 8) }, 'console sign-in');
       return reply
         .status(201)
         .header('set-cookie', sessionCookie(req, id))
@@ -192,7 +203,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
       return reply
         .header('set-cookie', sessionCookie(req, '', true))
         .header('cache-control', 'no-store')
-        .send({ signed_in: false, admin_enabled: expected !== null, idle_minutes: idleMinutes });
+        .send({ signed_in: false, admin_enabled: enabled, idle_minutes: idleMinutes });
     },
   );
 

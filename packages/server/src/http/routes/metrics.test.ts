@@ -106,6 +106,39 @@ describe('GET /metrics without PASSKEYD_METRICS_TOKEN', () => {
   });
 });
 
+describe('GET /metrics with several tokens', () => {
+  it('accepts PASSKEYD_METRICS_TOKEN and each of PASSKEYD_METRICS_TOKENS, and nothing else', async () => {
+    const others = [
+      'second-metrics-token-0123456789abcdef012',
+      'third-metrics-token-0123456789abcdef0123',
+    ];
+    const server = await startTestServer({
+      origins: [ORIGIN],
+      env: { PASSKEYD_METRICS_TOKEN: TOKEN, PASSKEYD_METRICS_TOKENS: others.join(',') },
+    });
+    try {
+      for (const token of [TOKEN, ...others])
+        expect((await scrape(server, token)).status).toBe(200);
+      for (const token of [server.adminToken, `${TOKEN}x`, others.join(',')])
+        expect((await scrape(server, token)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exists with only the list setting', async () => {
+    const server = await startTestServer({
+      origins: [ORIGIN],
+      env: { PASSKEYD_METRICS_TOKENS: TOKEN },
+    });
+    try {
+      expect((await scrape(server, TOKEN)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('rate-limit refusals', () => {
   it('are counted per route template', async () => {
     const server = await startTestServer({

@@ -363,26 +363,30 @@ function describeAdminQueries(
         createdAt: T0,
         lastSeenAt: T0,
         expiresAt: T0 + 1000,
+        absoluteExpiresAt: T0 + 10_000,
+        tokenId: 'tok',
       });
       await storage.consoleSessions.create({
         idHash: old,
         createdAt: T0,
         lastSeenAt: T0,
         expiresAt: T0 + 1000,
+        absoluteExpiresAt: T0 + 10_000,
+        tokenId: 'tok',
       });
 
-      expect(await storage.consoleSessions.touch(live, T0 + 999, T0 + 1999)).toBe(true);
+      expect(await storage.consoleSessions.touch(live, T0 + 999, T0 + 1999, ['tok'])).toBe(true);
       // Extended: still live after its first deadline.
-      expect(await storage.consoleSessions.touch(live, T0 + 1500, T0 + 2500)).toBe(true);
+      expect(await storage.consoleSessions.touch(live, T0 + 1500, T0 + 2500, ['tok'])).toBe(true);
       // The deadline itself is already expired.
-      expect(await storage.consoleSessions.touch(old, T0 + 1000, T0 + 2000)).toBe(false);
-      expect(await storage.consoleSessions.touch(uid('sess'), T0, T0 + 1000)).toBe(false);
+      expect(await storage.consoleSessions.touch(old, T0 + 1000, T0 + 2000, ['tok'])).toBe(false);
+      expect(await storage.consoleSessions.touch(uid('sess'), T0, T0 + 1000, ['tok'])).toBe(false);
 
       expect(await storage.consoleSessions.purgeExpired(T0 + 1000)).toBeGreaterThanOrEqual(1);
       expect(await storage.consoleSessions.delete(old)).toBe(false);
 
       expect(await storage.consoleSessions.delete(live)).toBe(true);
-      expect(await storage.consoleSessions.touch(live, T0 + 1600, T0 + 2600)).toBe(false);
+      expect(await storage.consoleSessions.touch(live, T0 + 1600, T0 + 2600, ['tok'])).toBe(false);
     });
   });
 }

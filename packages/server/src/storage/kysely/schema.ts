@@ -114,12 +114,17 @@ export interface EventsTable {
   created_at: number;
 }
 
-/** Admin console sessions (migration 002); only the SHA-256 of the session id is stored. */
+/**
+ * Admin console sessions (migrations 002, 003); only the SHA-256 of the session id is stored,
+ * and of the token that opened it only a fingerprint.
+ */
 export interface ConsoleSessionsTable {
   id_hash: string;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  absolute_expires_at: number;
+  token_id: string;
 }
 
 export interface Database {

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-console-sessions.js';
+import * as m003 from './003-console-session-token.js';
 import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
 
@@ -11,6 +12,7 @@ import * as m006 from './006-nonce-details.js';
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-console-sessions': m002,
+  '003-console-session-token': m003,
   '005-events-retention': m005,
   '006-nonce-details': m006,
 };
