@@ -28,8 +28,6 @@ const HOSTILE = {
   'RTL override': 'fuzz\u202eexe.txt',
 } as const;
 
-const FRAMEWORK_CODES = ['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH'];
-
 type Schema = {
   $ref?: string;
   type?: string;
@@ -337,11 +335,9 @@ function suite(databaseUrl: () => string | undefined) {
           if (status >= 400) {
             if (typeof parsed.code !== 'string' || typeof parsed.error !== 'string')
               failures.push(`${what}: ${status} without {code, error}: ${text.slice(0, 120)}`);
-            // A lone surrogate in a path segment cannot be decoded, and a 10 kB one exceeds the
-            // router's limit: Fastify answers before routing (FST_ERR_BAD_URL, 400, and
-            // FST_ERR_MAX_PARAM_LENGTH, 414). Mapping those to registered codes is issue 12
-            // item 13 (frameworkErrors); drop this exception once that is merged.
-            else if (!(parsed.code in ERROR_CODES) && !FRAMEWORK_CODES.includes(parsed.code))
+            // Fastify's own pre-routing errors (an undecodable or over-long path segment) are
+            // mapped by frameworkErrors, so every code must be one of ours.
+            else if (!(parsed.code in ERROR_CODES))
               failures.push(`${what}: unregistered code ${parsed.code}`);
             const changed = changes(baseline, now);
             if (changed.length > 0)
