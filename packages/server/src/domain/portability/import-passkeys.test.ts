@@ -16,7 +16,6 @@ import type { Clock, Storage } from '../ports.js';
 import type { App } from '../types.js';
 import { exportPasskeys } from './export-passkeys.js';
 import { importPasskeys } from './import-passkeys.js';
-import { readLines } from './read-lines.js';
 import { parseSource } from './records.js';
 
 /**
@@ -41,9 +40,7 @@ async function* chunks(text: string) {
   yield Buffer.from(text);
 }
 const source = (lines: (object | string)[]) =>
-  parseSource(
-    readLines(chunks(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n'))),
-  );
+  parseSource(chunks(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')));
 
 async function collect(gen: AsyncGenerator<string>): Promise<string> {
   let out = '';
@@ -356,7 +353,7 @@ function describeImport(
         { name: 'Shop (new)', rpId: 'shop.example', origins: ['https://shop.example'] },
         deps(),
       );
-      const report = await importPasskeys(twin, parseSource(readLines(chunks(exported))), deps());
+      const report = await importPasskeys(twin, parseSource(chunks(exported)), deps());
       expect(report).toMatchObject({
         records: 2,
         users_created: 2,

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readLines } from './read-lines.js';
-import { parseSource, splitCsv, type SourceRecord } from './records.js';
+import { parseSource, type SourceRecord } from './records.js';
 
 async function parse(text: string): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
   async function* one() {
     yield text;
   }
-  for await (const r of parseSource(readLines(one()))) out.push(r);
+  for await (const r of parseSource(one())) out.push(r);
   return out;
 }
 const summary = (rs: SourceRecord[]) =>
@@ -47,12 +46,5 @@ describe('parseSource', () => {
 
   it('reports a quoted field that never closes', async () => {
     expect(summary(await parse('a,b\n1,"open\n'))).toEqual([[2, 'invalid_request']]);
-  });
-});
-
-describe('splitCsv', () => {
-  it('says when a quoted field runs past the end of the text', () => {
-    expect(splitCsv('a,"b')).toEqual({ fields: ['a', 'b'], open: true });
-    expect(splitCsv('a,"b""c",')).toEqual({ fields: ['a', 'b"c', ''], open: false });
   });
 });
