@@ -21,6 +21,9 @@ type Row<T extends keyof Database> = Selectable<Database[T]>;
 const n = (v: number | string): number => Number(v);
 const nn = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
+/** Largest login or usage count kept: counts are bigint, read back as exact JavaScript numbers. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
 export const appFromRow = (r: Row<'apps'>): App => ({
   id: r.id,
   name: r.name,

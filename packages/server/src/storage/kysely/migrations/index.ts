@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-console-sessions.js';
+import * as m004 from './004-bigint-counters.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -9,6 +10,7 @@ import * as m002 from './002-console-sessions.js';
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-console-sessions': m002,
+  '004-bigint-counters': m004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
