@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { lookupAuthenticator } from '../aaguid/lookup.js';
 import type { DomainDeps } from '../deps.js';
 import { PasskeydError, isPasskeydError, type ErrorCode } from '../errors.js';
@@ -24,6 +25,12 @@ export interface ImportOptions {
   maxIssues?: number;
 }
 
+/**
+ * Longest the import works before giving the event loop a turn. Input arrives in small pieces
+ * with a turn before each (decodeText), but a piece of short records, or a source that is not
+ * a stream, could still hold the loop; the server's other requests must not wait (issue 12).
+ */
+const TURN_MS = 20;
 /** Records per batch: one lookup round and one insert transaction each. */
 const BATCH_RECORDS = 500;
 const BATCH_CREDENTIALS = 1000;
@@ -307,7 +314,12 @@ export async function importPasskeys(
     }
   };
 
+  let turnStarted = performance.now();
   for await (const r of records) {
+    if (performance.now() - turnStarted > TURN_MS) {
+      await nextTurn();
+      turnStarted = performance.now();
+    }
     if (first && 'value' in r && isHeader(r.value)) {
       // A header for another RP ID or a newer format aborts: no line of such a file can work.
       checkHeader(r.value, app.rpId);

@@ -21,11 +21,22 @@ const hostile: [string, string, () => string][] = [
     () => `id,publicKey,user_id\nabc,"${'x,y,z\n'.repeat(MB10 / 6)}`,
   ],
   ['one 10 MB JSON line', 'application/x-ndjson', () => `{"external_id":"${'a'.repeat(MB10)}"}`],
-  ['a JSON array nested 10 million levels deep', 'application/x-ndjson', () => '['.repeat(MB10)],
   [
-    'JSON lines each nested 180 000 levels deep',
+    'a JSON array never closed, 10 million levels deep',
     'application/x-ndjson',
-    () => `${'{"a":'.repeat(180_000)}\n`.repeat(11),
+    () => '['.repeat(MB10),
+  ],
+  [
+    // Valid JSON: parsed whole, each took JSON.parse about 0.5 s.
+    'JSON lines each nested 1.5 million levels deep',
+    'application/x-ndjson',
+    () => `${'['.repeat(1_500_000)}${']'.repeat(1_500_000)}\n`.repeat(3),
+  ],
+  [
+    // sqlite3 -json prints one element per line; the whole array was buffered, then parsed.
+    'a JSON array of 48 elements nested 100 000 levels deep',
+    'application/x-ndjson',
+    () => `[\n${`${'['.repeat(100_000)}${']'.repeat(100_000)},\n`.repeat(48)}{}]\n`,
   ],
 ];
 
