@@ -159,3 +159,52 @@ describe('a big JSON array', () => {
     expect(grewMiB).toBeLessThan(48);
   }, 120_000);
 });
+
+describe('PASSKEYD_IMPORT_LIMIT_BYTES', () => {
+  let small: TestServer;
+  beforeAll(async () => {
+    small = await startTestServer({
+      origins: [ORIGIN],
+      env: { PASSKEYD_IMPORT_LIMIT_BYTES: '65536' },
+    });
+  });
+  afterAll(() => small?.close());
+
+  const lines = (n: number, prefix = 'limit-user') =>
+    Array.from({ length: n }, (_, i) => JSON.stringify({ external_id: `${prefix}-${i}` })).join(
+      '\n',
+    );
+
+  it('refuses a larger body with 413 payload_too_large before reading it', async () => {
+    const body = lines(4000); // ~130 KB, with its Content-Length
+    const r = await postImport(small, body, 'application/x-ndjson');
+    expect(r.status).toBe(413);
+    expect(await r.json()).toMatchObject({ code: 'payload_too_large' });
+    const users = await fetch(`${small.baseUrl}/v1/admin/apps/${small.appId}/users?limit=1`, {
+      headers: { authorization: `Bearer ${small.adminToken}` },
+    });
+    expect(((await users.json()) as any).total).toBe(0);
+  });
+
+  it('stops a streamed body without a length at the limit with 413 payload_too_large', async () => {
+    const bytes = Buffer.from(lines(4000));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 8192)
+          controller.enqueue(bytes.subarray(i, i + 8192));
+        controller.close();
+      },
+    });
+    const r = await postImport(small, stream, 'application/x-ndjson', {
+      duplex: 'half',
+    } as RequestInit);
+    expect(r.status).toBe(413);
+    expect(await r.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('imports a body within the limit', async () => {
+    const r = await postImport(small, lines(100, 'within'), 'application/x-ndjson');
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ records: 100, users_created: 100 });
+  });
+});
