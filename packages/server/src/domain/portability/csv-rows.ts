@@ -1,4 +1,4 @@
-import { CsvError, parse, type Info } from 'csv-parse';
+import { CsvError, parse, type Info, type Options } from 'csv-parse';
 import { PasskeydError, isPasskeydError } from '../errors.js';
 import { MAX_RECORD_CHARS } from './read-lines.js';
 import type { SourceRecord } from './records.js';
@@ -10,6 +10,11 @@ const rowError = (line: number, message: string): SourceRecord => ({
   line,
   error: new PasskeydError('invalid_request', message),
 });
+
+interface Row {
+  record: string[];
+  line: number;
+}
 
 /** Thrown from csv-parse's per-field hook to stop a row before it grows without bound. */
 class TooManyFields extends Error {
@@ -44,15 +49,16 @@ export async function* readCsvRows(
   const delimiter = headerLine.includes('\t') && !headerLine.includes(',') ? '\t' : ',';
 
   // csv-parse counts lines where a row ends; a row starts after the previous one and any blank
-  // lines it skipped.
+  // lines it skipped. Its hooks run as it parses, ahead of the rows read from the stream.
   let lastEnd = 0;
   let lastEmpty = 0;
+  // csv-parse 7 counts a CRLF inside a quoted field as two lines; taken back out here.
+  let extraLines = 0;
   const startOf = (info: Pick<Info, 'empty_lines'>) =>
     lastEnd + 1 + (info.empty_lines - lastEmpty) + firstLine - 1;
 
-  const parser = parse({
+  const options: Options<Row, string[]> = {
     delimiter,
-    info: true,
     relax_quotes: true,
     relax_column_count: true,
     skip_empty_lines: true,
@@ -61,7 +67,17 @@ export async function* readCsvRows(
       if (ctx.index >= MAX_CSV_FIELDS) throw new TooManyFields(startOf(ctx));
       return value;
     },
-  });
+    on_record: (record, ctx) => {
+      const row: Row = { record, line: startOf(ctx) };
+      for (const f of record)
+        for (let i = f.indexOf('\r\n'); i >= 0; i = f.indexOf('\r\n', i + 2)) extraLines++;
+      lastEnd = ctx.lines - extraLines;
+      lastEmpty = ctx.empty_lines;
+      return row;
+    },
+  };
+  // The typings tie the output type to `columns`; the rows are what on_record returns.
+  const parser = parse(options as unknown as Options);
 
   let stopped = false;
   const closed = new Promise<void>((resolve) => parser.once('close', resolve));
@@ -87,13 +103,7 @@ export async function* readCsvRows(
 
   let header: string[] | undefined;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: Info;
-    }>) {
-      const line = startOf(info);
-      lastEnd = info.lines;
-      lastEmpty = info.empty_lines;
+    for await (const { record, line } of parser as AsyncIterable<Row>) {
       // A line of blanks is an empty line to a person reading the file.
       if (record.length === 1 && record[0]!.trim() === '') continue;
       if (!header) {

@@ -48,7 +48,12 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-function postImport(s: TestServer, body: BodyInit, contentType: string, extra: RequestInit = {}) {
+function postImport(
+  s: TestServer,
+  body: RequestInit['body'],
+  contentType: string,
+  extra: RequestInit = {},
+) {
   return fetch(`${s.baseUrl}/v1/admin/apps/${s.appId}/import`, {
     method: 'POST',
     headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': contentType },
