@@ -57,7 +57,8 @@ const ImportReportSchema = Type.Object({
 
 /**
  * Passkey import and export for operators (docs/migration.md), behind the admin API's guard.
- * Both directions stream: the import reads NDJSON (or CSV) line by line, the export writes it.
+ * Both directions stream: the import reads JSON lines, a JSON array or CSV record by record, the
+ * export writes JSON lines.
  */
 export const adminPortabilityRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
   scope,
