@@ -9,6 +9,7 @@ import type { ImportIssue, ImportReport } from './format.js';
 import {
   checkHeader,
   isHeader,
+  parseCredentials,
   parseRecord,
   type CredentialDraft,
   type ImportCandidate,
@@ -315,11 +316,14 @@ export async function importPasskeys(
   };
 
   let turnStarted = performance.now();
-  for await (const r of records) {
+  const pause = async () => {
     if (performance.now() - turnStarted > TURN_MS) {
       await nextTurn();
       turnStarted = performance.now();
     }
+  };
+  for await (const r of records) {
+    await pause();
     if (first && 'value' in r && isHeader(r.value)) {
       // A header for another RP ID or a newer format aborts: no line of such a file can work.
       checkHeader(r.value, app.rpId);
@@ -361,7 +365,7 @@ export async function importPasskeys(
     }
     let candidate: ImportCandidate;
     try {
-      candidate = parseRecord(r.value, r.line);
+      candidate = parseRecord(r.value, r.line, { credentials: false });
     } catch (e) {
       if (!isPasskeydError(e)) throw e;
       report.records_invalid++;
@@ -378,6 +382,7 @@ export async function importPasskeys(
       });
       continue;
     }
+    await parseCredentials(r.value, candidate, pause);
     batch.push(candidate);
     batchCredentials += candidate.credentials.length;
     if (batch.length >= BATCH_RECORDS || batchCredentials >= BATCH_CREDENTIALS) await flush();
