@@ -15,7 +15,6 @@ import { openSqliteStorage } from '../../storage/sqlite.js';
 import { createApp } from '../apps/apps.js';
 import { systemClock, type Storage } from '../ports.js';
 import { importPasskeys } from './import-passkeys.js';
-import { readLines } from './read-lines.js';
 import { parseSource } from './records.js';
 
 /**
@@ -75,7 +74,7 @@ async function importAll(storage: Storage) {
     deps,
   );
   const started = Date.now();
-  const report = await importPasskeys(app, parseSource(readLines(chunks(file))), deps, {
+  const report = await importPasskeys(app, parseSource(chunks(file)), deps, {
     maxIssues: 10,
   });
   return { report, ms: Date.now() - started };
