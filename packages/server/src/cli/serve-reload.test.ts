@@ -71,10 +71,18 @@ const call = (base: URL, method: string, path: string, opts: Parameters<typeof s
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;)
+async function until(
+  what: string,
+  child: ChildProcess,
+  check: () => boolean,
+  ms = 10_000,
+): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     if (check()) return;
-    else await new Promise((r) => setTimeout(r, 25));
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`passkeyd ended (${child.signalCode ?? child.exitCode}) before ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
   throw new Error(`timed out waiting for ${what}`);
 }
 
@@ -117,7 +125,12 @@ describe('passkeyd serve: SIGHUP', () => {
         .map((l) => JSON.parse(l) as { level: number; msg: string; [k: string]: unknown });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      await until('the server to listen', () => /listening on (http:\S+)/.test(stderr), 60_000);
+      await until(
+        'the server to listen',
+        child,
+        () => /listening on (http:\S+)/.test(stderr),
+        60_000,
+      );
       const base = new URL(/listening on (http:\S+)/.exec(stderr)![1]!);
 
       // Before: the old tokens work, a console session is opened with the old admin token.
@@ -152,6 +165,7 @@ describe('passkeyd serve: SIGHUP', () => {
           'content-length': String(Buffer.byteLength(body)),
         },
       });
+      slow.done.catch(() => undefined); // awaited below; a reset must not go unhandled first
       slow.req.write(body.slice(0, 10));
       await new Promise((r) => setTimeout(r, 200));
 
@@ -162,7 +176,7 @@ describe('passkeyd serve: SIGHUP', () => {
         PASSKEYD_RATE_LIMIT_MAX: '100',
       });
       process.kill(child.pid!, 'SIGHUP');
-      await until('the reload', () => logLines().some((l) => /reloaded/.test(l.msg)));
+      await until('the reload', child, () => logLines().some((l) => /reloaded/.test(l.msg)));
       expect(child.exitCode).toBeNull();
       const reloaded = logLines().find((l) => /reloaded/.test(l.msg))!;
       expect(reloaded).toMatchObject({
@@ -218,7 +232,7 @@ describe('passkeyd serve: SIGHUP', () => {
       // A configuration that does not load is refused whole; the running one stays.
       writeConfig({ PASSKEYD_ADMIN_TOKENS: 'too-short', LOG_LEVEL: 'info' });
       process.kill(child.pid!, 'SIGHUP');
-      await until('the refused reload', () => logLines().some((l) => /failed/.test(l.msg)));
+      await until('the refused reload', child, () => logLines().some((l) => /failed/.test(l.msg)));
       expect(logLines().find((l) => /failed/.test(l.msg))).toMatchObject({
         level: 50,
         msg: 'configuration reload failed: keeping the current settings',
@@ -229,7 +243,7 @@ describe('passkeyd serve: SIGHUP', () => {
       ).toBe(200);
     } finally {
       agent.destroy();
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
