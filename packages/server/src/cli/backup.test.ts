@@ -71,8 +71,7 @@ describe('passkeyd backup', () => {
       const result = await backupProcess(databaseUrl, backupFile);
       serving = false;
       await traffic;
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ file: backupFile });
       expect(writes).toBeGreaterThan(0);
       // Only the finished file is left: the temporary copy was renamed into place.
