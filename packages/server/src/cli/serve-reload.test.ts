@@ -167,7 +167,8 @@ describe('passkeyd serve: SIGHUP', () => {
       });
       slow.done.catch(() => undefined); // awaited below; a reset must not go unhandled first
       slow.req.write(body.slice(0, 10));
-      await new Promise((r) => setTimeout(r, 200));
+      // Time for the server to read the headers and run the auth hook (generous: CI is busy).
+      await new Promise((r) => setTimeout(r, 1000));
 
       writeConfig({
         PASSKEYD_ADMIN_TOKENS: NEW_ADMIN,
