@@ -354,7 +354,7 @@ export const SETTINGS = [
     env: 'OTEL_SERVICE_NAME',
     key: 'otelServiceName',
     default: null,
-    doc: 'service.name of the traces. Unset: passkeyd.',
+    doc: 'service.name of the traces [default: passkeyd].',
     parse: (s) => (s === '' ? null : s),
   }),
   setting({

@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toWireError } from '../http/plugins/error-handler.js';
 import type { PasskeydMetrics } from './passkeyd-metrics.js';
 
-export type CeremonyStep = { kind: 'register' | 'authenticate'; step: 'transaction' | 'start' | 'finish' };
+export type CeremonyStep = {
+  kind: 'register' | 'authenticate';
+  step: 'transaction' | 'start' | 'finish';
+};
 
 /** The routes that make up the two ceremonies (passage-wire.md §2-3), by route template. */
 export const CEREMONY_ROUTES: Record<string, CeremonyStep> = {

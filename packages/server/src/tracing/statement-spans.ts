@@ -142,7 +142,8 @@ export function traceStatements(
           original.set(wrapped, conn);
           return wrapped;
         },
-        beginTransaction: (c, s) => traced(step('BEGIN'), () => inner.beginTransaction(unwrap(c), s)),
+        beginTransaction: (c, s) =>
+          traced(step('BEGIN'), () => inner.beginTransaction(unwrap(c), s)),
         commitTransaction: (c) => traced(step('COMMIT'), () => inner.commitTransaction(unwrap(c))),
         rollbackTransaction: (c) =>
           traced(step('ROLLBACK'), () => inner.rollbackTransaction(unwrap(c))),

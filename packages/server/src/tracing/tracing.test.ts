@@ -36,7 +36,11 @@ interface Received {
 }
 
 /** An OTLP/HTTP collector in this process: it keeps every POST /v1/traces as it came. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+async function startReceiver(): Promise<{
+  url: string;
+  received: Received[];
+  close(): Promise<void>;
+}> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -93,7 +97,8 @@ function suite(engine: 'sqlite' | 'postgresql', databaseUrl: () => string | unde
     secrets.externalId = 'otel-user-4711';
 
     // Registration, step by step, so the challenge and ids can be collected.
-    const regTx = await client.createRegisterTransaction(secrets.externalId);
+    secrets.displayName = 'Otto Telemann';
+    const regTx = await client.createRegisterTransaction(secrets.externalId, secrets.displayName);
     const regStart = await client.startRegistration(regTx);
     secrets.registerTransaction = regTx;
     secrets.registerHandshake = regStart.handshake.id;
@@ -119,17 +124,13 @@ function suite(engine: 'sqlite' | 'postgresql', databaseUrl: () => string | unde
     const authFinish = await client.finishAuthentication(authStart.handshake.id, assertion, authTx);
     expect(authFinish.status).toBe(200);
     secrets.authenticateNonce = authFinish.body.nonce;
-    const verified = await client.request(
-      'POST',
-      `/apps/${server.appId}/authenticate/verify`,
-      {
-        body: { nonce: authFinish.body.nonce },
-        headers: {
-          authorization: `Bearer ${server.apiKey}`,
-          traceparent: `00-${parentTraceId}-${parentSpanId}-01`,
-        },
+    const verified = await client.request('POST', `/apps/${server.appId}/authenticate/verify`, {
+      body: { nonce: authFinish.body.nonce },
+      headers: {
+        authorization: `Bearer ${server.apiKey}`,
+        traceparent: `00-${parentTraceId}-${parentSpanId}-01`,
       },
-    );
+    });
     expect(verified.status).toBe(200);
     // A replayed nonce: a refusal with its code.
     const replay = await client.verifyNonce(authFinish.body.nonce);
@@ -245,7 +246,7 @@ function suite(engine: 'sqlite' | 'postgresql', databaseUrl: () => string | unde
   });
 
   it('should put no secret, nonce, challenge or personal id in any span', () => {
-    expect(Object.keys(secrets)).toHaveLength(12);
+    expect(Object.keys(secrets)).toHaveLength(13);
     const values: string[] = [...resourceAttrs.map((a) => JSON.stringify(a.value))];
     for (const s of spans) {
       values.push(s.name);
