@@ -7,13 +7,17 @@ import { LiveSettings, ROTATABLE_KEYS } from './http/auth/live-settings.js';
 import { buildApp } from './http/build-app.js';
 import type { KyselyStorage } from './storage/kysely/kysely-storage.js';
 import { openStorage } from './storage/open-storage.js';
+import { startTracing } from './tracing/tracing.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   storage: KyselyStorage;
   /** Root URL of the listener, e.g. http://127.0.0.1:8787 */
   url: string;
-  /** Stops accepting, drains in-flight requests, stops the purge timer, closes the database. */
+  /**
+   * Stops accepting, drains in-flight requests, stops the purge timer, closes the database, then
+   * flushes the spans not yet exported.
+   */
   close(): Promise<void>;
   /**
    * Applies a newly read configuration's admin and metrics tokens and log level (SIGHUP), without
@@ -59,29 +63,52 @@ export async function startServer(
   config: Readonly<Config>,
   opts: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {},
 ): Promise<RunningServer> {
-  const storage = await openStorage({
-    databaseUrl: config.databaseUrl,
-    pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
-  });
+  // undefined unless an OTLP endpoint is configured; then the SDK is loaded, not before.
+  const tracing = await startTracing(config);
+  let storage: KyselyStorage;
+  let app: FastifyInstance;
+  try {
+    storage = await openStorage({
+      databaseUrl: config.databaseUrl,
+      pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
+      ...(tracing ? { wrapDialect: (d, engine) => tracing.traceDialect(d, engine) } : {}),
+    });
+  } catch (err) {
+    await tracing?.shutdown();
+    throw err;
+  }
   const live = new LiveSettings(config);
   const deps = { ...domainDeps(config, storage, opts.clock), config, live };
-  const app = await buildApp(deps, opts.logger === undefined ? {} : { logger: opts.logger });
+  try {
+    app = await buildApp(deps, {
+      ...(opts.logger === undefined ? {} : { logger: opts.logger }),
+      ...(tracing ? { tracing } : {}),
+    });
+  } catch (err) {
+    await storage.close();
+    await tracing?.shutdown();
+    throw err;
+  }
   const metricsAtStart = !live.current.metricsTokens.empty;
 
   let purging = false;
+  const purgeOnce = async () => {
+    const now = deps.clock.now();
+    const n = await storage.purgeExpired(
+      now,
+      config.eventRetentionDays > 0
+        ? { eventsBefore: now - config.eventRetentionDays * 86_400_000 }
+        : {},
+    );
+    if (n.transactions + n.handshakes + n.nonces + n.events > 0)
+      app.log.debug({ purged: n }, 'purged expired rows');
+  };
   const purge = async () => {
     if (purging) return;
     purging = true;
     try {
-      const now = deps.clock.now();
-      const n = await storage.purgeExpired(
-        now,
-        config.eventRetentionDays > 0
-          ? { eventsBefore: now - config.eventRetentionDays * 86_400_000 }
-          : {},
-      );
-      if (n.transactions + n.handshakes + n.nonces + n.events > 0)
-        app.log.debug({ purged: n }, 'purged expired rows');
+      // Its statements are children of one span per run, not loose root spans.
+      await (tracing ? tracing.inSpan('passkeyd purge', purgeOnce) : purgeOnce());
     } catch (err) {
       app.log.warn({ err }, 'purge failed; will retry');
     } finally {
@@ -99,6 +126,7 @@ export async function startServer(
   } catch (err) {
     if (timer) clearInterval(timer);
     await storage.close();
+    await tracing?.shutdown();
     throw err;
   }
   const addr = app.server.address();
@@ -112,6 +140,7 @@ export async function startServer(
       if (timer) clearInterval(timer);
       await app.close();
       await storage.close();
+      await tracing?.shutdown();
     },
     reload: (next) => {
       const { previous, next: now } = live.replace(next);

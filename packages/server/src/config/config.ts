@@ -43,6 +43,14 @@ export interface Config {
   consoleSessionMaxHours: number;
   /** false: no Swagger UI at /docs (/openapi.json stays). */
   docs: boolean;
+  /** OTLP/HTTP base URL; traces go to <url>/v1/traces. null (and no tracesEndpoint): no traces. */
+  otlpEndpoint: string | null;
+  /** OTLP/HTTP URL for traces, used as is; wins over otlpEndpoint. */
+  otlpTracesEndpoint: string | null;
+  /** service.name of the spans; null: passkeyd (or service.name in OTEL_RESOURCE_ATTRIBUTES). */
+  otelServiceName: string | null;
+  /** true: no traces even with an endpoint (the SDK's own off switch). */
+  otelSdkDisabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +107,18 @@ const secrets =
         );
     return Object.freeze(list);
   };
+const httpUrl: Parser<string | null> = (raw) => {
+  if (raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('must be an http:// or https:// URL');
+  return raw;
+};
 const bool: Parser<boolean> = (raw) => {
   if (/^(true|1|yes|on)$/i.test(raw)) return true;
   if (/^(false|0|no|off)$/i.test(raw)) return false;
@@ -323,6 +343,36 @@ export const SETTINGS = [
     key: 'docs',
     default: true,
     doc: 'Serve the Swagger UI at /docs (false: off; /openapi.json is always served).',
+    parse: bool,
+  }),
+  // The OpenTelemetry SDK's own variable names, so a collector set up for other services works
+  // unchanged; the SDK reads the rest (headers, sampler, batching) from the environment itself.
+  setting({
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    key: 'otlpEndpoint',
+    default: null,
+    doc: 'OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): traces go to <url>/v1/traces. Unset: no traces.',
+    parse: httpUrl,
+  }),
+  setting({
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    key: 'otlpTracesEndpoint',
+    default: null,
+    doc: 'OTLP/HTTP URL for traces, used as is; wins over OTEL_EXPORTER_OTLP_ENDPOINT.',
+    parse: httpUrl,
+  }),
+  setting({
+    env: 'OTEL_SERVICE_NAME',
+    key: 'otelServiceName',
+    default: null,
+    doc: 'service.name of the traces [default: passkeyd].',
+    parse: (s) => (s === '' ? null : s),
+  }),
+  setting({
+    env: 'OTEL_SDK_DISABLED',
+    key: 'otelSdkDisabled',
+    default: false,
+    doc: 'true: no traces even when an OTLP endpoint is set.',
     parse: bool,
   }),
 ] as const;

@@ -30,6 +30,7 @@ import { frontendRoutes } from './routes/frontend.js';
 import { healthRoutes } from './routes/health.js';
 import { managementRoutes } from './routes/management.js';
 import { ErrorBody } from './schemas/common.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { CredentialResponse } from './schemas/frontend.js';
 import { AppInfo, Device, ListedUser, User, UserEvent } from './schemas/management.js';
 import { AdminApiKey, AdminApp } from './schemas/admin.js';
@@ -37,6 +38,8 @@ import { AdminApiKey, AdminApp } from './schemas/admin.js';
 export interface BuildAppOptions {
   /** A pino logger config or `false`; tests pass false. */
   logger?: FastifyServerOptions['logger'];
+  /** Set when traces are on (tracing/tracing.ts); adds a span per request. */
+  tracing?: Tracing;
 }
 
 /** Builds the HTTP app without listening (tests use inject or listen on port 0). */
@@ -82,6 +85,8 @@ export async function buildApp(
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so every other hook and the statements they issue run inside the request's span.
+  opts.tracing?.instrument(app);
   registerErrorHandling(app);
   registerSecurityHeaders(app);
   registerInputHygiene(app);

@@ -2,10 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toWireError } from '../http/plugins/error-handler.js';
 import type { PasskeydMetrics } from './passkeyd-metrics.js';
 
-type Step = { kind: 'register' | 'authenticate'; step: 'transaction' | 'start' | 'finish' };
+export type CeremonyStep = {
+  kind: 'register' | 'authenticate';
+  step: 'transaction' | 'start' | 'finish';
+};
 
 /** The routes that make up the two ceremonies (passage-wire.md §2-3), by route template. */
-const CEREMONY_ROUTES: Record<string, Step> = {
+export const CEREMONY_ROUTES: Record<string, CeremonyStep> = {
   '/v1/apps/:appId/transactions/register': { kind: 'register', step: 'transaction' },
   '/v1/apps/:appId/transactions': { kind: 'register', step: 'transaction' },
   '/v1/apps/:appId/transactions/authenticate': { kind: 'authenticate', step: 'transaction' },
@@ -20,7 +23,7 @@ const CEREMONY_ROUTES: Record<string, Step> = {
     step: 'finish',
   },
 };
-const NONCE_ROUTE = '/v1/apps/:appId/authenticate/verify';
+export const NONCE_ROUTE = '/v1/apps/:appId/authenticate/verify';
 
 /**
  * Counts every answered request from Fastify hooks, keyed on the route template, the status and

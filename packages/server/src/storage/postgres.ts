@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
@@ -12,6 +12,8 @@ export interface PostgresOptions {
   /** Server-side limit per statement (PASSKEYD_PG_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs: number;
   migrate?: boolean;
+  /** Wraps the dialect, outermost (tracing: tracing/statement-spans.ts). */
+  wrapDialect?: (dialect: Dialect) => Dialect;
 }
 
 /** How long past the statement timeout we wait before calling a connection dead. */
@@ -53,9 +55,8 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
     client.on('error', () => {});
     endOnReadTimeout(client);
   });
-  const db = new Kysely<Database>({
-    dialect: translateUnavailable(new PostgresDialect({ pool }), isPostgresUnavailable),
-  });
+  const dialect = translateUnavailable(new PostgresDialect({ pool }), isPostgresUnavailable);
+  const db = new Kysely<Database>({ dialect: opts.wrapDialect?.(dialect) ?? dialect });
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(db as Kysely<unknown>);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type Dialect } from 'kysely';
 import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
 import type { Database } from './kysely/schema.js';
@@ -12,6 +12,8 @@ export interface SqliteOptions {
   /** File path, or ':memory:' for throwaway tests. */
   path: string;
   migrate?: boolean;
+  /** Wraps the dialect, outermost (tracing: tracing/statement-spans.ts). */
+  wrapDialect?: (dialect: Dialect) => Dialect;
 }
 
 /**
@@ -28,12 +30,11 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({
-    dialect: translateUnavailable(
-      new SqliteDialect({ database: withStatementCache(native) }),
-      isSqliteUnavailable,
-    ),
-  });
+  const dialect = translateUnavailable(
+    new SqliteDialect({ database: withStatementCache(native) }),
+    isSqliteUnavailable,
+  );
+  const db = new Kysely<Database>({ dialect: opts.wrapDialect?.(dialect) ?? dialect });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
   return new KyselyStorage(db, {
     engine: 'sqlite',
