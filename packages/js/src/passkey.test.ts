@@ -140,6 +140,34 @@ describe('passkey.register with mediation: conditional (automatic passkey upgrad
     expect(browser.fetch).not.toHaveBeenCalled();
   });
 
+  it('runs in the background like autofill: a modal sign-in or abortAutofill() aborts it (707 aborted)', async () => {
+    const browser = installFakeBrowser([
+      startResponse(creationOptions),
+      startResponse(requestOptions),
+      nonce,
+      startResponse(creationOptions),
+    ]);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: true });
+    const signals: AbortSignal[] = [];
+    browser.create.mockImplementation(
+      (options: CredentialCreationOptions) =>
+        new Promise((_, reject) => {
+          signals.push(options.signal!);
+          options.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+        }),
+    );
+    const passkey = flex().passkey;
+    const upgrade = passkey.register('txn_1', { mediation: 'conditional' });
+    await vi.waitFor(() => expect(signals).toHaveLength(1));
+    await expect(passkey.authenticate()).resolves.toBe('nce_1');
+    await expect(upgrade).rejects.toMatchObject({ code: 'aborted', statusCode: 707 });
+
+    const again = passkey.register('txn_1', { mediation: 'conditional' });
+    await vi.waitFor(() => expect(signals).toHaveLength(2));
+    expect(passkey.abortAutofill()).toBe(true);
+    await expect(again).rejects.toMatchObject({ code: 'aborted' });
+  });
+
   it('is exposed as flex.passkey.canUseConditionalCreate()', async () => {
     const browser = installFakeBrowser([]);
     browser.statics.getClientCapabilities = async () => ({ conditionalCreate: true });

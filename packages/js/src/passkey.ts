@@ -30,8 +30,12 @@ export interface PasskeyCreationOptions {
    * a transaction your backend created with `mediation: 'conditional'` (the server refuses the
    * prompt-less passkey otherwise). Rejects with `conditional_create_unsupported`, before any
    * request, where {@link canUseConditionalCreate} is false, so no modal prompt appears instead.
+   * Like autofill, the request runs in the background: a button-started ceremony or
+   * {@link Passkey.abortAutofill} aborts it (code `aborted`).
    */
   mediation?: 'conditional';
+  /** Aborts the request (rejects with code `aborted`). */
+  signal?: AbortSignal;
 }
 
 export interface PasskeyAuthenticateOptions {
@@ -79,7 +83,10 @@ export class Passkey {
    * ```
    */
   async register(transactionId: string, options: PasskeyCreationOptions = {}): Promise<string> {
-    const ceremony = beginCeremony('modal');
+    const conditional = options.mediation === 'conditional';
+    // A conditional create waits in the background for the browser, as autofill does, so it
+    // must not abort a button-started ceremony, and one must abort it.
+    const ceremony = beginCeremony(conditional ? 'autofill' : 'modal', options.signal);
     try {
       requireWebAuthn();
       if (typeof transactionId !== 'string' || transactionId === '') {
@@ -88,7 +95,6 @@ export class Passkey {
           'register() needs the transaction ID from your backend.',
         );
       }
-      const conditional = options.mediation === 'conditional';
       if (options.mediation !== undefined && !conditional) {
         throw new PasskeydError(
           'invalid_argument',
@@ -231,7 +237,10 @@ export class Passkey {
     return this.#lastCredential;
   }
 
-  /** Aborts a pending autofill request (its promise rejects with code `aborted`). Returns whether one was pending. */
+  /**
+   * Aborts a pending autofill request or conditional create (its promise rejects with code
+   * `aborted`). Returns whether one was pending.
+   */
   abortAutofill(): boolean {
     return abortAutofill();
   }
