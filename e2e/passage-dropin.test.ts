@@ -1,6 +1,7 @@
 import type { Request } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { passageSdkBundle, passkeydSdkBundle } from './support/bundles.js';
+import { passageErrorExpectations } from './support/passage-expectations.js';
 import { openSdkPage, serveSdkPage, type SdkPage } from './support/sdk-page.js';
 import {
   describeSdkScenarios,
@@ -22,14 +23,6 @@ const PASSAGE_API = 'https://auth.passage.id/v1';
 // but if it did, it must not leave the machine.
 const PASSAGE_ANALYTICS = /^https:\/\/us-central1-passage-prod\.cloudfunctions\.net\/capture-event/;
 
-// Passage reports WebAuthn failures as PassageError with a pseudo-status (707 create, 702 get)
-// and the DOMException's message as statusText (passage-wire.md §5.2); the message is the only
-// trace of which DOMException it was.
-const DOMEXCEPTION_MESSAGE = {
-  user_cancelled: /timed out or was not allowed/,
-  credential_already_registered: /already registered/,
-};
-
 const passage: SdkUnderTest = {
   title: '@passageidentity/passage-flex-js 1.0.2 (drop-in)',
   name: 'passage',
@@ -45,23 +38,7 @@ const passage: SdkUnderTest = {
       await route.fulfill({ response });
     });
   },
-  expectServerError(result, expected) {
-    // passage-flex-js reads only the HTTP status and the `error` text, never `code`.
-    expect(result).toMatchObject({
-      ok: false,
-      error: { name: 'PassageError', statusCode: expected.status, message: expect.any(String) },
-    });
-  },
-  expectBrowserFailure(result, expected, ceremony) {
-    expect(result).toMatchObject({
-      ok: false,
-      error: {
-        name: 'PassageError',
-        statusCode: ceremony === 'create' ? 707 : 702,
-        statusText: expect.stringMatching(DOMEXCEPTION_MESSAGE[expected]),
-      },
-    });
-  },
+  ...passageErrorExpectations,
 };
 
 describeSdkScenarios(passage, (suite: SdkSuite) => {

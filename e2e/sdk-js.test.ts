@@ -23,10 +23,10 @@ const passkeyd: SdkUnderTest = {
   bundle: passkeydSdkBundle,
   makeFlex: 'new Passkeyd.PassageFlex(__config.appId, { baseUrl: __config.baseUrl })',
   expectServerError(result, expected) {
-    expect(result).toMatchObject({ ok: false, error: { name: 'PasskeydError', ...expected } });
+    expect(result).toMatchObject({ ok: false, error: { name: 'PassageError', ...expected } });
   },
   expectBrowserFailure(result, expected) {
-    expect(result).toMatchObject({ ok: false, error: { name: 'PasskeydError', code: expected } });
+    expect(result).toMatchObject({ ok: false, error: { name: 'PassageError', code: expected } });
     expect((result as { error: { status?: number } }).error.status).toBeUndefined();
   },
 };
@@ -143,7 +143,7 @@ describeSdkScenarios(passkeyd, (suite: SdkSuite) => {
       await page.addAuthenticator();
       expect(await page.call('authenticate')).toMatchObject({
         ok: false,
-        error: { name: 'PasskeydError', code: 'network_error' },
+        error: { name: 'PassageError', code: 'network_error' },
       });
     } finally {
       await otherSite.close();
@@ -164,6 +164,42 @@ describeSdkScenarios(passkeyd, (suite: SdkSuite) => {
       error: { code: 'webauthn_unsupported' },
     });
     expect(requests).toEqual([]);
+  });
+
+  it('asks Chromium for a conditional create (automatic upgrade), which stays in the background until aborted', async () => {
+    const page = await suite.openPage();
+    const authenticator = await page.addAuthenticator();
+    expect(
+      await page.call('canUseConditionalCreate'),
+      'Chromium 156 has conditionalCreate',
+    ).toEqual({ ok: true, value: true });
+    await page.page.evaluate(() => {
+      const create = navigator.credentials.create.bind(navigator.credentials);
+      const seen: unknown[] = [];
+      (window as { createMediation?: unknown[] }).createMediation = seen;
+      navigator.credentials.create = (options) => {
+        seen.push((options as { mediation?: unknown } | undefined)?.mediation);
+        return create(options);
+      };
+    });
+    const transactionId = await suite.backend.createRegisterTransaction(newExternalId(), 'Jane', {
+      mediation: 'conditional',
+    });
+    const upgrade = await page.start('register', transactionId, { mediation: 'conditional' });
+    await expect
+      .poll(() =>
+        page.page.evaluate(() => (window as { createMediation?: unknown[] }).createMediation),
+      )
+      .toEqual(['conditional']);
+    // The virtual authenticator cannot simulate the password-manager sign-in an upgrade needs, so
+    // Chromium keeps the request pending, as it does when it declines to upgrade silently.
+    await page.page.waitForTimeout(500);
+    expect(await page.call('abortAutofill')).toEqual({ ok: true, value: true });
+    expect(await page.wait(upgrade)).toMatchObject({
+      ok: false,
+      error: { name: 'PassageError', code: 'aborted', statusCode: 707 },
+    });
+    expect(await authenticator.credentials()).toEqual([]);
   });
 
   it('remembers the passkey used and feeds the WebAuthn signal helpers, which Chromium accepts', async () => {

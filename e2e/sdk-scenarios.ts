@@ -291,6 +291,29 @@ export function describeSdkScenarios(sdk: SdkUnderTest, more?: (suite: SdkSuite)
       });
     });
 
+    it('fails to register or authenticate with an unknown transaction (404 transaction_not_found)', async () => {
+      const page = await suite.openPage();
+      await page.addAuthenticator();
+      const unknown = 'txn_does_not_exist';
+      const expected = { code: 'transaction_not_found', status: 404 };
+      sdk.expectServerError(await page.call('register', unknown), expected);
+      sdk.expectServerError(await page.call('authenticate', { transactionId: unknown }), expected);
+    });
+
+    it('fails to reuse a transaction that already completed a ceremony (410 transaction_consumed)', async () => {
+      const page = await suite.openPage();
+      const authenticator = await page.addAuthenticator();
+      const externalId = newExternalId();
+      const registerTx = await suite.backend.createRegisterTransaction(externalId, 'Jane Doe');
+      expect(await page.call('register', registerTx)).toMatchObject({ ok: true });
+      await authenticator.remove();
+      await page.addAuthenticator();
+      sdk.expectServerError(await page.call('register', registerTx), {
+        code: 'transaction_consumed',
+        status: 410,
+      });
+    });
+
     more?.(suite);
   });
 }

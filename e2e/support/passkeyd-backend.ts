@@ -47,6 +47,7 @@ export function managementApi(target: ManagementTarget) {
     async createRegisterTransaction(
       externalId: string,
       passkeyDisplayName = externalId,
+      extra: { mediation?: 'conditional' } = {},
     ): Promise<string> {
       const { transaction_id } = await call<{ transaction_id: string }>(
         'POST',
@@ -54,6 +55,7 @@ export function managementApi(target: ManagementTarget) {
         {
           external_id: externalId,
           passkey_display_name: passkeyDisplayName,
+          ...extra,
         },
       );
       return transaction_id;

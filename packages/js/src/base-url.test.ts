@@ -41,7 +41,7 @@ describe('apiRootFromBaseUrl', () => {
     'https://a.example/#x',
   ])('rejects %j with invalid_config', (input) => {
     expect(() => apiRootFromBaseUrl(input, undefined)).toThrow(
-      expect.objectContaining({ name: 'PasskeydError', code: 'invalid_config' }),
+      expect.objectContaining({ name: 'PassageError', code: 'invalid_config' }),
     );
   });
 });

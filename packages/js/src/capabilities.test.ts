@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   canAuthenticateWithPasskey,
   canRegisterPasskey,
+  canUseConditionalCreate,
   canUseConditionalMediation,
 } from './capabilities.js';
 import { installFakeBrowser } from './test-support/fake-browser.js';
@@ -54,5 +55,30 @@ describe('canUseConditionalMediation', () => {
       throw new Error('boom');
     };
     await expect(canUseConditionalMediation()).resolves.toBe(false);
+  });
+});
+
+describe('canUseConditionalCreate', () => {
+  it('reads the WebAuthn L3 conditionalCreate capability', async () => {
+    const browser = installFakeBrowser([]);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: true });
+    await expect(canUseConditionalCreate()).resolves.toBe(true);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: false });
+    await expect(canUseConditionalCreate()).resolves.toBe(false);
+    expect(browser.fetch).not.toHaveBeenCalled();
+  });
+
+  it('resolves false where the browser cannot say, or the query throws, or there is no WebAuthn', async () => {
+    const browser = installFakeBrowser([]);
+    await expect(canUseConditionalCreate()).resolves.toBe(false);
+    browser.statics.getClientCapabilities = async () => ({ conditionalGet: true });
+    await expect(canUseConditionalCreate()).resolves.toBe(false);
+    browser.statics.getClientCapabilities = async () => {
+      throw new Error('nope');
+    };
+    await expect(canUseConditionalCreate()).resolves.toBe(false);
+    vi.unstubAllGlobals();
+    installFakeBrowser([], { webauthn: false });
+    await expect(canUseConditionalCreate()).resolves.toBe(false);
   });
 });

@@ -48,6 +48,24 @@ export async function canUseConditionalMediation(): Promise<boolean> {
   return false;
 }
 
+/**
+ * Whether the browser can create a passkey without a prompt (WebAuthn L3 conditional create,
+ * `register(transactionId, { mediation: 'conditional' })`): the `conditionalCreate` client
+ * capability. False where the browser cannot say, so an app never offers an upgrade that would
+ * show a modal prompt instead.
+ */
+export async function canUseConditionalCreate(): Promise<boolean> {
+  if (!hasWebAuthn()) return false;
+  const credential = PublicKeyCredential as PublicKeyCredentialStatics;
+  try {
+    if (typeof credential.getClientCapabilities !== 'function') return false;
+    return (await credential.getClientCapabilities())['conditionalCreate'] === true;
+  } catch {
+    // A capability query that throws means the feature is not usable.
+    return false;
+  }
+}
+
 /** Synchronous core of the checks, shared with the ceremonies' precondition. */
 export function hasWebAuthn(): boolean {
   return (

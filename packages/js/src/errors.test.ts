@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PasskeydError, isPasskeydError } from './errors.js';
+import * as sdk from './index.js';
 
 describe('PasskeydError', () => {
   it('carries a code, an HTTP status and a cause', () => {
@@ -8,7 +9,7 @@ describe('PasskeydError', () => {
     const err = new PasskeydError('credential_not_found', 'gone', { status: 401, cause });
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({
-      name: 'PasskeydError',
+      name: 'PassageError',
       code: 'credential_not_found',
       status: 401,
       message: 'gone',
@@ -19,14 +20,32 @@ describe('PasskeydError', () => {
   it('has no status when raised in the browser', () => {
     expect(new PasskeydError('user_cancelled', 'x').status).toBeUndefined();
   });
+
+  it('is exported also as PassageError, with statusCode defaulting to the HTTP status', () => {
+    expect(sdk.PassageError).toBe(sdk.PasskeydError);
+    const err = new sdk.PasskeydError('transaction_not_found', 'x', { status: 404 });
+    expect(err).toBeInstanceOf(sdk.PassageError);
+    expect(err).toMatchObject({ name: 'PassageError', statusCode: 404, statusText: '' });
+    expect(new PasskeydError('aborted', 'x').statusCode).toBeUndefined();
+  });
 });
 
 describe('isPasskeydError', () => {
   it('recognises an error from another copy of the SDK by name and code', () => {
-    const foreign = Object.assign(new Error('x'), { name: 'PasskeydError', code: 'aborted' });
+    const foreign = Object.assign(new Error('x'), { name: 'PassageError', code: 'aborted' });
     expect(isPasskeydError(foreign)).toBe(true);
     expect(isPasskeydError(foreign, 'aborted')).toBe(true);
     expect(isPasskeydError(foreign, 'user_cancelled')).toBe(false);
+  });
+
+  it('recognises an error from a 0.1 copy of the SDK, named PasskeydError', () => {
+    const old = Object.assign(new Error('x'), { name: 'PasskeydError', code: 'aborted' });
+    expect(isPasskeydError(old, 'aborted')).toBe(true);
+  });
+
+  it("does not take passage-flex-js's own PassageError (it has no code) for one of ours", () => {
+    const passage = Object.assign(new Error(''), { name: 'PassageError', statusCode: 707 });
+    expect(isPasskeydError(passage)).toBe(false);
   });
 
   it('rejects other errors and non-errors', () => {

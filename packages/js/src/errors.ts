@@ -9,6 +9,8 @@ export type ClientErrorCode =
   | 'aborted'
   /** InvalidStateError on create: this authenticator already holds a passkey for the user. Also a 409 from the server. */
   | 'credential_already_registered'
+  /** register() with conditional mediation where the browser has no conditional create. */
+  | 'conditional_create_unsupported'
   /** The browser has no WebAuthn (no PublicKeyCredential). */
   | 'webauthn_unsupported'
   /** The page is not a secure context (https, or http://localhost). */
@@ -75,11 +77,28 @@ export type PasskeydErrorCode = ClientErrorCode | ServerErrorCode | (string & {}
 export interface PasskeydErrorOptions {
   /** HTTP status, present when the error came from the server. */
   status?: number;
+  /**
+   * passage-flex-js's `statusCode`: defaults to `status`; 707 or 702 for a failed
+   * `navigator.credentials.create` or `.get` (see {@link WEBAUTHN_CREATE_FAILED}).
+   */
+  statusCode?: number;
+  /** passage-flex-js's `statusText`: the HTTP reason phrase, or the DOMException's message. */
+  statusText?: string;
   cause?: unknown;
 }
 
 /**
- * The one error type every SDK method rejects with.
+ * passage-flex-js's pseudo-status for a failed `navigator.credentials.create` (its enum name:
+ * PSGParsePublicKeyForRegistrationFailed), kept so apps written for it branch the same way.
+ */
+export const WEBAUTHN_CREATE_FAILED = 707;
+/** passage-flex-js's pseudo-status for a failed `navigator.credentials.get` (PSGParsePublicKeyForLoginFailed). */
+export const WEBAUTHN_GET_FAILED = 702;
+
+/**
+ * The one error type every SDK method rejects with. It is also exported as `PassageError` and
+ * named `'PassageError'`, with passage-flex-js's `statusCode` and `statusText`, so code written
+ * for Passage's SDK recognises it unchanged; new code should switch on `code`.
  *
  * @example
  * ```ts
@@ -93,25 +112,44 @@ export interface PasskeydErrorOptions {
  * ```
  */
 export class PasskeydError extends Error {
-  override readonly name = 'PasskeydError';
+  // passage-flex-js exports no error class, so an app written for it can only recognise its
+  // errors by this name (passage-wire.md §5.2).
+  override readonly name = 'PassageError';
   readonly code: PasskeydErrorCode;
   /** HTTP status for errors the server returned; undefined for errors raised in the browser. */
   readonly status: number | undefined;
+  /**
+   * As in passage-flex-js: the HTTP status for server errors, 707 when
+   * `navigator.credentials.create` failed, 702 when `.get` failed; undefined otherwise (where
+   * passage-flex-js threw something other than a PassageError).
+   */
+  readonly statusCode: number | undefined;
+  /**
+   * As in passage-flex-js: the HTTP reason phrase for server errors (empty over HTTP/2), the
+   * DOMException's message for WebAuthn failures, otherwise empty.
+   */
+  readonly statusText: string;
 
   constructor(code: PasskeydErrorCode, message: string, options: PasskeydErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status;
+    this.statusCode = options.statusCode ?? options.status;
+    this.statusText = options.statusText ?? '';
   }
 }
 
+/** Names this SDK's errors have carried: 0.1 named them `PasskeydError`. */
+const ERROR_NAMES: readonly unknown[] = ['PassageError', 'PasskeydError'];
+
 /**
  * True when `err` is a PasskeydError (optionally with the given code). Duck-typed so it also
- * works across two copies of the SDK (for example a bundle and a `<script>` tag).
+ * works across two copies of the SDK (for example a bundle and a `<script>` tag), older ones included.
  */
 export function isPasskeydError(err: unknown, code?: PasskeydErrorCode): err is PasskeydError {
   if (typeof err !== 'object' || err === null) return false;
   const candidate = err as { name?: unknown; code?: unknown };
-  if (candidate.name !== 'PasskeydError' || typeof candidate.code !== 'string') return false;
+  // A `code` tells ours apart from passage-flex-js's own PassageError, which has none.
+  if (!ERROR_NAMES.includes(candidate.name) || typeof candidate.code !== 'string') return false;
   return code === undefined || candidate.code === code;
 }

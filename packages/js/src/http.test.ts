@@ -41,6 +41,43 @@ describe('fromErrorResponse', () => {
   });
 });
 
+describe('server errors as passage-flex-js reports them', () => {
+  it('carry statusCode = the HTTP status and statusText = the reason phrase', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(
+        async () =>
+          new Response('{"code":"transaction_consumed","error":"Used."}', {
+            status: 410,
+            statusText: 'Gone',
+          }),
+      ),
+    );
+    await expect(postJson('https://auth.example/v1/x', {})).rejects.toMatchObject({
+      name: 'PassageError',
+      code: 'transaction_consumed',
+      status: 410,
+      statusCode: 410,
+      statusText: 'Gone',
+      message: 'Used.',
+    });
+  });
+
+  it('have no statusCode for a network failure, where passage-flex-js threw a FetchError', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        throw new TypeError('Failed to fetch');
+      }),
+    );
+    await expect(postJson('https://auth.example/v1/x', {})).rejects.toMatchObject({
+      code: 'network_error',
+      statusCode: undefined,
+      statusText: '',
+    });
+  });
+});
+
 describe('postJson', () => {
   it('sends the request passage-flex-js sends: POST, JSON body, its version header, no cookies', async () => {
     const fetch = vi.fn(async () => new Response('{"ok":true}', { status: 200 }));

@@ -27,7 +27,7 @@ export async function postJson(url: string, body: object, signal?: AbortSignal):
     );
   }
   const text = await readText(response, signal);
-  if (!response.ok) throw fromErrorResponse(response.status, text);
+  if (!response.ok) throw fromErrorResponse(response.status, text, response.statusText);
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
@@ -61,8 +61,9 @@ async function readText(response: Response, signal?: AbortSignal): Promise<strin
 /**
  * Server errors are `{"code": "...", "error": "human message"}`. The code and status pass
  * through unchanged, whatever the code is; anything else (a proxy's HTML page) is `http_error`.
+ * `statusText` is the reason phrase, as passage-flex-js reports it (passage-wire.md §5.2).
  */
-export function fromErrorResponse(status: number, text: string): PasskeydError {
+export function fromErrorResponse(status: number, text: string, statusText = ''): PasskeydError {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -77,6 +78,7 @@ export function fromErrorResponse(status: number, text: string): PasskeydError {
     typeof error === 'string' && error !== ''
       ? error
       : `The passkey server answered HTTP ${status}${text && body === undefined ? `: ${text.slice(0, 200)}` : '.'}`;
-  if (typeof code === 'string' && code !== '') return new PasskeydError(code, message, { status });
-  return new PasskeydError('http_error', message, { status });
+  const options = { status, statusText };
+  if (typeof code === 'string' && code !== '') return new PasskeydError(code, message, options);
+  return new PasskeydError('http_error', message, options);
 }

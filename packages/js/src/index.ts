@@ -9,6 +9,7 @@ export {
 export {
   canAuthenticateWithPasskey,
   canRegisterPasskey,
+  canUseConditionalCreate,
   canUseConditionalMediation,
 } from './capabilities.js';
 export { abortAutofill } from './ceremony-abort.js';
@@ -22,6 +23,8 @@ export {
 } from './signals.js';
 export {
   PasskeydError,
+  // Same class: code written for passage-flex-js tests `instanceof PassageError`.
+  PasskeydError as PassageError,
   isPasskeydError,
   type ClientErrorCode,
   type PasskeydErrorCode,

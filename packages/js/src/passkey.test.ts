@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
+import { PassageError } from './index.js';
 import { PassageFlex } from './passage-flex.js';
 import {
   creationOptions,
@@ -95,6 +96,151 @@ describe('passkey.register', () => {
     installFakeBrowser([], { webauthn: false });
     await expect(flex().passkey.register('txn_1')).rejects.toMatchObject({
       code: 'webauthn_unsupported',
+    });
+  });
+});
+
+describe('passkey.register with mediation: conditional (automatic passkey upgrade)', () => {
+  it('asks the browser for conditional create and sends the same requests as a modal registration', async () => {
+    const browser = installFakeBrowser([startResponse(creationOptions), nonce]);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: true });
+    await expect(flex().passkey.register('txn_1', { mediation: 'conditional' })).resolves.toBe(
+      'nce_1',
+    );
+    expect(browser.create).toHaveBeenCalledWith(
+      expect.objectContaining({ mediation: 'conditional', publicKey: expect.any(Object) }),
+    );
+    expect(browser.requests().map((r) => r.body)).toEqual([
+      { transaction_id: 'txn_1', authenticator_attachment: 'platform' },
+      expect.objectContaining({ handshake_id: 'hs_1', transaction_id: 'txn_1' }),
+    ]);
+  });
+
+  it('does not ask for conditional mediation on a normal registration', async () => {
+    const browser = installFakeBrowser([startResponse(creationOptions), nonce]);
+    await flex().passkey.register('txn_1');
+    expect(browser.create.mock.calls[0]?.[0]).not.toHaveProperty('mediation');
+  });
+
+  it('refuses before any request where the browser has no conditional create, so no modal prompt appears', async () => {
+    const browser = installFakeBrowser([startResponse(creationOptions), nonce]);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: false });
+    await expect(
+      flex().passkey.register('txn_1', { mediation: 'conditional' }),
+    ).rejects.toMatchObject({ name: 'PassageError', code: 'conditional_create_unsupported' });
+    expect(browser.fetch).not.toHaveBeenCalled();
+    expect(browser.create).not.toHaveBeenCalled();
+  });
+
+  it('refuses a mediation other than conditional', async () => {
+    const browser = installFakeBrowser([]);
+    await expect(
+      flex().passkey.register('txn_1', { mediation: 'silent' as 'conditional' }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(browser.fetch).not.toHaveBeenCalled();
+  });
+
+  it('runs in the background like autofill: a modal sign-in or abortAutofill() aborts it (707 aborted)', async () => {
+    const browser = installFakeBrowser([
+      startResponse(creationOptions),
+      startResponse(requestOptions),
+      nonce,
+      startResponse(creationOptions),
+    ]);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: true });
+    const signals: AbortSignal[] = [];
+    browser.create.mockImplementation(
+      (options: CredentialCreationOptions) =>
+        new Promise((_, reject) => {
+          signals.push(options.signal!);
+          options.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+        }),
+    );
+    const passkey = flex().passkey;
+    const upgrade = passkey.register('txn_1', { mediation: 'conditional' });
+    await vi.waitFor(() => expect(signals).toHaveLength(1));
+    await expect(passkey.authenticate()).resolves.toBe('nce_1');
+    await expect(upgrade).rejects.toMatchObject({ code: 'aborted', statusCode: 707 });
+
+    const again = passkey.register('txn_1', { mediation: 'conditional' });
+    await vi.waitFor(() => expect(signals).toHaveLength(2));
+    expect(passkey.abortAutofill()).toBe(true);
+    await expect(again).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('is exposed as flex.passkey.canUseConditionalCreate()', async () => {
+    const browser = installFakeBrowser([]);
+    browser.statics.getClientCapabilities = async () => ({ conditionalCreate: true });
+    await expect(flex().passkey.canUseConditionalCreate()).resolves.toBe(true);
+  });
+});
+
+describe('errors shaped as passage-flex-js shapes them', () => {
+  it('gives a failed credentials.create statusCode 707 and the DOMException text, and no HTTP status', async () => {
+    const browser = installFakeBrowser([startResponse(creationOptions)]);
+    browser.create.mockRejectedValueOnce(
+      new DOMException(
+        'The user attempted to register ... already registered',
+        'InvalidStateError',
+      ),
+    );
+    const err = await flex()
+      .passkey.register('txn_1')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PassageError);
+    expect(err).toMatchObject({
+      name: 'PassageError',
+      code: 'credential_already_registered',
+      status: undefined,
+      statusCode: 707,
+      statusText: 'The user attempted to register ... already registered',
+    });
+  });
+
+  it('gives a failed credentials.get statusCode 702, and a null assertion "No assertion returned"', async () => {
+    const browser = installFakeBrowser([
+      startResponse(requestOptions),
+      startResponse(requestOptions),
+    ]);
+    browser.get.mockRejectedValueOnce(
+      new DOMException('timed out or was not allowed', 'NotAllowedError'),
+    );
+    await expect(flex().passkey.authenticate()).rejects.toMatchObject({
+      code: 'user_cancelled',
+      statusCode: 702,
+      statusText: 'timed out or was not allowed',
+    });
+    browser.get.mockResolvedValueOnce(null);
+    await expect(flex().passkey.authenticate()).rejects.toMatchObject({
+      code: 'webauthn_failed',
+      statusCode: 702,
+      statusText: 'No assertion returned',
+    });
+  });
+
+  it('gives options the SDK cannot decode the pseudo-status of the ceremony, as passage-flex-js does', async () => {
+    installFakeBrowser([startResponse({ ...creationOptions, challenge: '***' })]);
+    await expect(flex().passkey.register('txn_1')).rejects.toMatchObject({
+      code: 'invalid_server_response',
+      statusCode: 707,
+    });
+  });
+
+  it('gives server errors statusCode = the HTTP status, for an unknown and a used transaction', async () => {
+    installFakeBrowser([
+      { status: 404, body: { code: 'transaction_not_found', error: 'No such transaction.' } },
+      { status: 410, body: { code: 'transaction_consumed', error: 'Used.' } },
+    ]);
+    await expect(flex().passkey.register('txn_1')).rejects.toMatchObject({
+      code: 'transaction_not_found',
+      status: 404,
+      statusCode: 404,
+    });
+    await expect(flex().passkey.authenticate({ transactionId: 'txn_1' })).rejects.toMatchObject({
+      code: 'transaction_consumed',
+      status: 410,
+      statusCode: 410,
+      message: 'Used.',
     });
   });
 });

@@ -2,6 +2,7 @@ import { abortAutofill, beginCeremony } from './ceremony-abort.js';
 import {
   canAuthenticateWithPasskey,
   canRegisterPasskey,
+  canUseConditionalCreate,
   canUseConditionalMediation,
   hasWebAuthn,
 } from './capabilities.js';
@@ -11,7 +12,7 @@ import { PasskeydError, isPasskeydError } from './errors.js';
 import { postJson } from './http.js';
 import { readHandshake, readNonce, toCreationOptions, toRequestOptions } from './options.js';
 import { signalUnknownCredential } from './signals.js';
-import { fromWebAuthnError } from './webauthn-errors.js';
+import { ceremonyFailure, fromWebAuthnError, type Ceremony } from './webauthn-errors.js';
 
 /** What kind of authenticator `register()` asks the browser for. */
 export type AuthenticatorAttachment = 'platform' | 'cross-platform' | 'any';
@@ -22,6 +23,19 @@ export interface PasskeyCreationOptions {
    * `cross-platform`: a security key or another device. `any`: let the user choose.
    */
   authenticatorAttachment?: AuthenticatorAttachment;
+  /**
+   * `'conditional'`: an automatic passkey upgrade (WebAuthn L3 conditional create). The browser
+   * creates the passkey without a prompt, in the password manager the user just signed in with,
+   * or rejects (`user_cancelled`) when it will not. Call it right after a password sign-in, on
+   * a transaction your backend created with `mediation: 'conditional'` (the server refuses the
+   * prompt-less passkey otherwise). Rejects with `conditional_create_unsupported`, before any
+   * request, where {@link canUseConditionalCreate} is false, so no modal prompt appears instead.
+   * Like autofill, the request runs in the background: a button-started ceremony or
+   * {@link Passkey.abortAutofill} aborts it (code `aborted`).
+   */
+  mediation?: 'conditional';
+  /** Aborts the request (rejects with code `aborted`). */
+  signal?: AbortSignal;
 }
 
 export interface PasskeyAuthenticateOptions {
@@ -69,13 +83,30 @@ export class Passkey {
    * ```
    */
   async register(transactionId: string, options: PasskeyCreationOptions = {}): Promise<string> {
-    const ceremony = beginCeremony('modal');
+    const conditional = options.mediation === 'conditional';
+    // A conditional create waits in the background for the browser, as autofill does, so it
+    // must not abort a button-started ceremony, and one must abort it.
+    const ceremony = beginCeremony(conditional ? 'autofill' : 'modal', options.signal);
     try {
       requireWebAuthn();
       if (typeof transactionId !== 'string' || transactionId === '') {
         throw new PasskeydError(
           'invalid_argument',
           'register() needs the transaction ID from your backend.',
+        );
+      }
+      if (options.mediation !== undefined && !conditional) {
+        throw new PasskeydError(
+          'invalid_argument',
+          "register()'s mediation can only be 'conditional'.",
+        );
+      }
+      // A browser without conditional create ignores `mediation` and shows the modal prompt, the
+      // one thing an automatic upgrade must not do.
+      if (conditional && !(await canUseConditionalCreate())) {
+        throw new PasskeydError(
+          'conditional_create_unsupported',
+          'This browser cannot create a passkey without a prompt (no conditional create).',
         );
       }
       const start = await postJson(
@@ -87,14 +118,19 @@ export class Passkey {
         ceremony.signal,
       );
       const handshake = readHandshake(start);
-      const publicKey = toCreationOptions(handshake.publicKey);
+      const publicKey = asCeremonyFailure('create', () => toCreationOptions(handshake.publicKey));
       let credential: Credential | null;
       try {
-        credential = await navigator.credentials.create({ publicKey, signal: ceremony.signal });
+        credential = await navigator.credentials.create({
+          publicKey,
+          signal: ceremony.signal,
+          // WebAuthn L3 §5.1.3: conditional mediation on create; the browser decides silently.
+          ...(conditional && { mediation: 'conditional' as CredentialMediationRequirement }),
+        });
       } catch (err) {
         throw fromWebAuthnError(err, 'create', ceremony.signal);
       }
-      const created = asPublicKeyCredential(credential);
+      const created = asPublicKeyCredential(credential, 'create');
       const finish = await postJson(`${this.#appPath}/register/transactions/webauthn/finish`, {
         handshake_id: handshake.id,
         handshake_response: registrationResponseJSON(created),
@@ -142,7 +178,7 @@ export class Passkey {
         ceremony.signal,
       );
       const handshake = readHandshake(start);
-      const publicKey = toRequestOptions(handshake.publicKey);
+      const publicKey = asCeremonyFailure('get', () => toRequestOptions(handshake.publicKey));
       let credential: Credential | null;
       try {
         credential = await navigator.credentials.get({
@@ -153,7 +189,7 @@ export class Passkey {
       } catch (err) {
         throw fromWebAuthnError(err, 'get', ceremony.signal);
       }
-      const assertion = asPublicKeyCredential(credential);
+      const assertion = asPublicKeyCredential(credential, 'get');
       const rpId = publicKey.rpId ?? defaultRpId();
       try {
         const finish = await postJson(
@@ -201,7 +237,10 @@ export class Passkey {
     return this.#lastCredential;
   }
 
-  /** Aborts a pending autofill request (its promise rejects with code `aborted`). Returns whether one was pending. */
+  /**
+   * Aborts a pending autofill request or conditional create (its promise rejects with code
+   * `aborted`). Returns whether one was pending.
+   */
   abortAutofill(): boolean {
     return abortAutofill();
   }
@@ -219,6 +258,14 @@ export class Passkey {
   /** Whether this browser offers passkeys in form autofill. No network call; resolves a boolean. */
   canUseConditionalMediation(): Promise<boolean> {
     return canUseConditionalMediation();
+  }
+
+  /**
+   * Whether this browser can create a passkey without a prompt (`register(id, { mediation:
+   * 'conditional' })`). No network call; resolves a boolean.
+   */
+  canUseConditionalCreate(): Promise<boolean> {
+    return canUseConditionalCreate();
   }
 }
 
@@ -240,9 +287,32 @@ function defaultRpId(): string {
   return typeof location === 'undefined' ? '' : location.hostname;
 }
 
-function asPublicKeyCredential(credential: Credential | null): PublicKeyCredential {
+function asPublicKeyCredential(
+  credential: Credential | null,
+  ceremony: Ceremony,
+): PublicKeyCredential {
   if (credential === null || credential.type !== 'public-key') {
-    throw new PasskeydError('webauthn_failed', 'The browser returned no passkey.');
+    // passage-flex-js: 702 "No assertion returned" for get.
+    throw ceremonyFailure(
+      ceremony,
+      'webauthn_failed',
+      'The browser returned no passkey.',
+      undefined,
+      ceremony === 'get' ? 'No assertion returned' : 'No credential returned',
+    );
   }
   return credential as PublicKeyCredential;
+}
+
+/**
+ * passage-flex-js decodes the options inside its create/get step, so an unusable option is a
+ * 707/702 there too (passage-wire.md §5.2); the code stays `invalid_server_response`.
+ */
+function asCeremonyFailure<T>(ceremony: Ceremony, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (!(err instanceof PasskeydError)) throw err;
+    throw ceremonyFailure(ceremony, err.code, err.message, err.cause ?? err, err.message);
+  }
 }

@@ -13,6 +13,7 @@ import {
 describe('the public API', () => {
   it('exports exactly the documented names', () => {
     expect(Object.keys(sdk).sort()).toEqual([
+      'PassageError',
       'PassageFlex',
       'Passkey',
       'PasskeyFlex',
@@ -21,6 +22,7 @@ describe('the public API', () => {
       'abortAutofill',
       'canAuthenticateWithPasskey',
       'canRegisterPasskey',
+      'canUseConditionalCreate',
       'canUseConditionalMediation',
       'isPasskeydError',
       'signalAllAcceptedCredentials',

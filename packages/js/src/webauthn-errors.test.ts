@@ -17,9 +17,12 @@ describe('fromWebAuthnError', () => {
   ] as const)('maps %s from %s() to %s', (name, ceremony, code) => {
     const cause = dom(name);
     expect(fromWebAuthnError(cause, ceremony)).toMatchObject({
-      name: 'PasskeydError',
+      name: 'PassageError',
       code,
       status: undefined,
+      // passage-flex-js's pseudo-statuses and the DOMException text (passage-wire.md §5.2).
+      statusCode: ceremony === 'create' ? 707 : 702,
+      statusText: `browser says ${name}`,
       cause,
     });
   });

@@ -31,9 +31,12 @@ export function requireString(value: unknown, name: string): string {
 
 /**
  * The options of `createRegisterTransaction`: in the argument object (`{ externalId, …,
- * supersedePending }`) or as a third positional argument (`(externalId, name, { supersedePending })`).
+ * supersedePending, mediation }`) or as a third positional argument (`(externalId, name, { … })`).
  */
-export function readRegisterOptions(args: readonly unknown[]): { supersedePending: boolean } {
+export function readRegisterOptions(args: readonly unknown[]): {
+  supersedePending: boolean;
+  mediation?: 'conditional';
+} {
   const first = args[0];
   const source = typeof first === 'object' && first !== null ? first : args[2];
   if (source === undefined || source === null) return { supersedePending: false };
@@ -42,5 +45,9 @@ export function readRegisterOptions(args: readonly unknown[]): { supersedePendin
   if (value !== undefined && typeof value !== 'boolean') {
     throw invalidArgument(`supersedePending must be a boolean, got ${typeof value}.`);
   }
-  return { supersedePending: value === true };
+  const mediation = (source as Record<string, unknown>).mediation;
+  if (mediation !== undefined && mediation !== 'conditional') {
+    throw invalidArgument(`mediation must be 'conditional' when given, got ${String(mediation)}.`);
+  }
+  return { supersedePending: value === true, ...(mediation && { mediation }) };
 }

@@ -24,6 +24,7 @@ export class Auth {
    *
    * `supersedePending: true` (passkeyd addition) ends the user's earlier unfinished register
    * transactions, so a transaction handed out before can no longer register a passkey.
+   * `mediation: 'conditional'` (passkeyd addition) makes it for an automatic passkey upgrade.
    *
    * @example
    * const transactionId = await passage.auth.createRegisterTransaction(user.id, user.email);
@@ -38,7 +39,7 @@ export class Auth {
   createRegisterTransaction(args: RegisterTransactionArgs): Promise<string>;
   async createRegisterTransaction(...args: unknown[]): Promise<string> {
     const { externalId, passkeyDisplayName } = readArgs(['externalId', 'passkeyDisplayName'], args);
-    const { supersedePending } = readRegisterOptions(args);
+    const { supersedePending, mediation } = readRegisterOptions(args);
     return this.#http.request({
       method: 'POST',
       path: ['transactions', 'register'],
@@ -47,6 +48,7 @@ export class Auth {
         passkey_display_name: passkeyDisplayName,
         // Sent only when asked for, so a call without it is byte for byte Passage's.
         ...(supersedePending ? { supersede_pending: true } : {}),
+        ...(mediation ? { mediation } : {}),
       },
       read: transactionIdFrom,
     });

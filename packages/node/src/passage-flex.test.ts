@@ -128,6 +128,9 @@ describe('public types', () => {
     expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith('u', 'n', {
       supersedePending: true,
     });
+    expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith('u', 'n', {
+      mediation: 'conditional',
+    });
     expectTypeOf(passage.auth.verifyNonceDetails).returns.resolves.toEqualTypeOf<VerifiedNonce>();
     expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith({
       externalId: 'u',

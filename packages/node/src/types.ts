@@ -88,6 +88,8 @@ export interface RegisterTransactionArgs {
   passkeyDisplayName: string;
   /** passkeyd addition, see {@link RegisterTransactionOptions}. */
   supersedePending?: boolean;
+  /** passkeyd addition, see {@link RegisterTransactionOptions}. */
+  mediation?: 'conditional';
 }
 
 /** passkeyd additions to creating a register transaction. */
@@ -98,6 +100,13 @@ export interface RegisterTransactionOptions {
    * false, as Passage behaved.
    */
   supersedePending?: boolean;
+  /**
+   * `'conditional'`: the transaction is for an automatic passkey upgrade, the browser's
+   * `flex.passkey.register(transactionId, { mediation: 'conditional' })` right after a password
+   * sign-in (WebAuthn L3 conditional create). Only such a transaction accepts the passkey the
+   * browser then creates without user presence; omit it for a normal registration.
+   */
+  mediation?: 'conditional';
 }
 
 /** Which ceremony a nonce came from. */

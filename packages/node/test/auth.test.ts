@@ -284,3 +284,46 @@ describe('superseding register transactions (passkeyd addition)', () => {
     expect(err).toMatchObject({ errorCode: 'invalid_argument' });
   });
 });
+
+describe('conditional create transactions (passkeyd addition)', () => {
+  const noPresence = { tamper: { clearUserPresent: true } };
+
+  it('makes a transaction that accepts a passkey created without user presence, through both shapes', async () => {
+    for (const create of [
+      (id: string) =>
+        passage.createRegisterTransaction({
+          externalId: id,
+          passkeyDisplayName: 'jane',
+          mediation: 'conditional',
+        }),
+      (id: string) =>
+        passage.auth.createRegisterTransaction(id, 'jane', { mediation: 'conditional' }),
+    ]) {
+      const externalId = newExternalId();
+      const transactionId = await create(externalId);
+      const nonce = await registerInBrowser(
+        server,
+        server.appId,
+        new TestAuthenticator(),
+        transactionId,
+        noPresence,
+      );
+      await expect(passage.verifyNonce(nonce)).resolves.toBe(externalId);
+    }
+  });
+
+  it('leaves a transaction without the option refusing it (user_presence_required)', async () => {
+    const transactionId = await passage.auth.createRegisterTransaction(newExternalId(), 'jane');
+    const err = await rejectionOf(
+      registerInBrowser(server, server.appId, new TestAuthenticator(), transactionId, noPresence),
+    );
+    expect(err).toMatchObject({ status: 401, body: { code: 'user_presence_required' } });
+  });
+
+  it('rejects a mediation other than conditional before any request', async () => {
+    const err = await rejectionOf(
+      passage.auth.createRegisterTransaction('u', 'n', { mediation: 'modal' as never }),
+    );
+    expect(err).toMatchObject({ errorCode: 'invalid_argument' });
+  });
+});

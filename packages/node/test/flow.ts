@@ -55,13 +55,14 @@ export async function registerInBrowser(
   appId: string,
   authenticator: TestAuthenticator,
   transactionId: string,
+  ctx: Record<string, unknown> = {},
 ): Promise<string> {
   const start = await frontendPost(server, appId, 'register/transactions/webauthn/start', {
     transaction_id: transactionId,
     authenticator_attachment: 'platform',
   });
   const { id, publicKey } = handshakeOf(start);
-  const response = authenticator.createCredential(publicKey, { origin: ORIGIN });
+  const response = authenticator.createCredential(publicKey, { origin: ORIGIN, ...ctx });
   const finish = await frontendPost(server, appId, 'register/transactions/webauthn/finish', {
     handshake_id: id,
     handshake_response: response,

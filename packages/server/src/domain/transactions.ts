@@ -24,7 +24,13 @@ function ttlMs(app: App, deps: DomainDeps): number {
  */
 export async function createRegisterTransaction(
   app: App,
-  input: { externalId: string; passkeyDisplayName: string; supersedePending?: boolean },
+  input: {
+    externalId: string;
+    passkeyDisplayName: string;
+    supersedePending?: boolean;
+    /** `'conditional'`: made for an automatic passkey upgrade (F2 then accepts UP=0). */
+    mediation?: 'conditional';
+  },
   deps: DomainDeps,
 ): Promise<Transaction> {
   const externalId = checkText(input.externalId, 'external_id');
@@ -45,7 +51,7 @@ export async function createRegisterTransaction(
   const save = (storage: Storage) =>
     saveTransaction(
       app,
-      { kind: 'register', user, passkeyDisplayName: displayName, now },
+      { kind: 'register', user, passkeyDisplayName: displayName, now, mediation: input.mediation },
       { ...deps, storage },
     );
   if (!input.supersedePending) return save(deps.storage);
@@ -60,7 +66,13 @@ export async function createRegisterTransaction(
 
 async function saveTransaction(
   app: App,
-  t: { kind: CeremonyKind; user: User; passkeyDisplayName: string | null; now: number },
+  t: {
+    kind: CeremonyKind;
+    user: User;
+    passkeyDisplayName: string | null;
+    now: number;
+    mediation?: 'conditional' | undefined;
+  },
   deps: DomainDeps,
 ): Promise<Transaction> {
   const tx: Transaction = {
@@ -73,6 +85,7 @@ async function saveTransaction(
     createdAt: t.now,
     expiresAt: t.now + ttlMs(app, deps),
     consumedAt: null,
+    ...(t.mediation === 'conditional' && { mediation: 'conditional' as const }),
   };
   await deps.storage.transactions.create(tx);
   return tx;

@@ -82,6 +82,12 @@ export interface Transaction {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /**
+   * Register only: `'conditional'` when the app made the transaction for an automatic passkey
+   * upgrade (WebAuthn L3 conditional create), which lets F2 accept a registration without user
+   * presence. Absent for a normal (modal) registration.
+   */
+  mediation?: 'conditional';
 }
 
 /** A WebAuthn challenge issued by a start call ("handshake" on the wire). */

@@ -753,6 +753,18 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(await s.transactions.get(a.app.id, uid('txn'))).toBeUndefined();
       });
 
+      it('keeps a register transaction’s conditional mediation through get and consume', async () => {
+        const { a } = await twoTenants();
+        const conditional = aTransaction(a.user, { mediation: 'conditional' });
+        const modal = aTransaction(a.user);
+        await s.transactions.create(conditional);
+        await s.transactions.create(modal);
+        expect(await s.transactions.get(a.app.id, conditional.id)).toEqual(conditional);
+        expect(await s.transactions.get(a.app.id, modal.id)).not.toHaveProperty('mediation');
+        const consumed = await s.transactions.consume(a.app.id, conditional.id, 'register', NOW);
+        expect(consumed).toMatchObject({ ok: true, value: { mediation: 'conditional' } });
+      });
+
       it("supersedes only the user's live transactions of that kind, in its app", async () => {
         const { a, b, bUser } = await twoTenants();
         const other = await s.users.findOrCreate(aUser(a.app.id));

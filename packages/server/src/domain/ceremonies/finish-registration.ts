@@ -59,7 +59,13 @@ export async function finishRegistration(
   );
   const transactionId = transactionOfHandshake(handshake, input.transactionId);
   if (!transactionId) throw new PasskeydError('transaction_not_found');
-  const { user } = await loadLiveTransaction(deps.storage, app.id, transactionId, 'register', now);
+  const { tx, user } = await loadLiveTransaction(
+    deps.storage,
+    app.id,
+    transactionId,
+    'register',
+    now,
+  );
   const requireUV = userVerificationRequired(handshake, app);
 
   const r = input.response;
@@ -102,7 +108,12 @@ export async function finishRegistration(
   }
   if (!createHash('sha256').update(app.rpId).digest().equals(authData.rpIdHash))
     throw new PasskeydError('rp_id_mismatch');
-  if (!authData.flags.up) throw new PasskeydError('user_presence_required');
+  // WebAuthn L3 §7.1 step 14: "If options.mediation is not set to conditional, verify that the
+  // UP bit of the flags in authData is set." Conditional create makes a passkey without a
+  // gesture; only a transaction the app made for that (B1 `mediation`) may skip the check, so
+  // an attacker cannot register a presence-less passkey on an ordinary sign-up.
+  const requireUP = tx.mediation !== 'conditional';
+  if (requireUP && !authData.flags.up) throw new PasskeydError('user_presence_required');
   if (requireUV && !authData.flags.uv) throw new PasskeydError('user_verification_required');
   if (!authData.credentialID || !authData.credentialPublicKey) {
     throw new PasskeydError(
@@ -161,6 +172,7 @@ export async function finishRegistration(
       expectedChallenge: handshake.challenge,
       expectedOrigin: app.origins,
       expectedRPID: app.rpId,
+      requireUserPresence: requireUP,
       requireUserVerification: requireUV,
       supportedAlgorithmIDs: [...SUPPORTED_ALGORITHMS],
     });

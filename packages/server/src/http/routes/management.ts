@@ -47,7 +47,12 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   const registerTx = async (req: {
     managedApp?: App;
-    body: { external_id: string; passkey_display_name: string; supersede_pending?: boolean };
+    body: {
+      external_id: string;
+      passkey_display_name: string;
+      supersede_pending?: boolean;
+      mediation?: 'conditional';
+    };
   }) => {
     const tx = await createRegisterTransaction(
       appOf(req),
@@ -55,6 +60,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
         externalId: req.body.external_id,
         passkeyDisplayName: req.body.passkey_display_name,
         supersedePending: req.body.supersede_pending === true,
+        mediation: req.body.mediation,
       },
       deps,
     );

@@ -14,6 +14,16 @@ export const CreateRegisterTransactionBody = Type.Object({
         'old ids then answer 410 `transaction_consumed`.',
     }),
   ),
+  mediation: Type.Optional(
+    Type.Literal('conditional', {
+      description:
+        'passkeyd extension: `conditional` makes the transaction for an automatic passkey ' +
+        "upgrade (WebAuthn L3 conditional create, @passkeyd/js `register(id, { mediation: 'conditional' })`). " +
+        'Only such a transaction accepts a passkey created without user presence (UP=0); ' +
+        'a modal registration still completes it. Omit it otherwise: UP=0 is then refused ' +
+        'with 401 `user_presence_required`.',
+    }),
+  ),
 });
 export const CreateAuthenticateTransactionBody = Type.Object({
   external_id: Type.String({ minLength: 1, maxLength: 255 }),

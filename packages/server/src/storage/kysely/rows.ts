@@ -150,6 +150,7 @@ export const transactionFromRow = (r: Row<'transactions'>): Transaction => ({
   createdAt: n(r.created_at),
   expiresAt: n(r.expires_at),
   consumedAt: nn(r.consumed_at),
+  ...(r.mediation === 'conditional' && { mediation: 'conditional' as const }),
 });
 
 export const transactionToRow = (t: Transaction): Row<'transactions'> => ({
@@ -162,6 +163,7 @@ export const transactionToRow = (t: Transaction): Row<'transactions'> => ({
   created_at: t.createdAt,
   expires_at: t.expiresAt,
   consumed_at: t.consumedAt,
+  mediation: t.mediation ?? null,
 });
 
 export const handshakeFromRow = (r: Row<'handshakes'>): Handshake => ({

@@ -70,6 +70,8 @@ export interface TransactionsTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** 'conditional' for an automatic passkey upgrade (migration 007); null otherwise. */
+  mediation: string | null;
 }
 
 export interface HandshakesTable {

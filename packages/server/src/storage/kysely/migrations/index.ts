@@ -5,6 +5,7 @@ import * as m003 from './003-console-session-token.js';
 import * as m004 from './004-bigint-counters.js';
 import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
+import * as m007 from './007-conditional-create.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-bigint-counters': m004,
   '005-events-retention': m005,
   '006-nonce-details': m006,
+  '007-conditional-create': m007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
