@@ -47,7 +47,12 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   const registerTx = async (req: {
     managedApp?: App;
-    body: { external_id: string; passkey_display_name: string; supersede_pending?: boolean };
+    body: {
+      external_id: string;
+      passkey_display_name: string;
+      supersede_pending?: boolean;
+      hints?: string[];
+    };
   }) => {
     const tx = await createRegisterTransaction(
       appOf(req),
@@ -55,6 +60,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
         externalId: req.body.external_id,
         passkeyDisplayName: req.body.passkey_display_name,
         supersedePending: req.body.supersede_pending === true,
+        ...(req.body.hints !== undefined ? { hints: req.body.hints } : {}),
       },
       deps,
     );
@@ -106,7 +112,13 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
     async (req, reply) => {
       const tx = await createAuthenticateTransaction(
         appOf(req),
-        { externalId: req.body.external_id },
+        {
+          externalId: req.body.external_id,
+          ...(req.body.hints !== undefined ? { hints: req.body.hints } : {}),
+          ...(req.body.user_verification !== undefined
+            ? { userVerification: req.body.user_verification }
+            : {}),
+        },
         deps,
       );
       return reply.status(201).send({ transaction_id: tx.id });
