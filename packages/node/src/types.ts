@@ -81,6 +81,12 @@ export interface AppInfo {
   additionalAuthOrigins: string[];
 }
 
+/**
+ * A WebAuthn hint (L3 §5.8.7): which kind of authenticator the browser should offer first.
+ * `security-key` a removable key, `client-device` this device's own, `hybrid` a phone via QR code.
+ */
+export type WebAuthnHint = 'security-key' | 'client-device' | 'hybrid';
+
 export interface RegisterTransactionArgs {
   /** Your app's own, stable identifier for the user. */
   externalId: string;
@@ -88,6 +94,8 @@ export interface RegisterTransactionArgs {
   passkeyDisplayName: string;
   /** passkeyd addition, see {@link RegisterTransactionOptions}. */
   supersedePending?: boolean;
+  /** passkeyd addition, see {@link RegisterTransactionOptions}. */
+  hints?: WebAuthnHint[];
 }
 
 /** passkeyd additions to creating a register transaction. */
@@ -98,6 +106,31 @@ export interface RegisterTransactionOptions {
    * false, as Passage behaved.
    */
   supersedePending?: boolean;
+  /**
+   * WebAuthn hints for this ceremony, most preferred first, replacing the app's default; `[]`
+   * sends none. Omitted: the app's default.
+   */
+  hints?: WebAuthnHint[];
+}
+
+/** passkeyd additions to creating an authenticate transaction. */
+export interface AuthenticateTransactionOptions {
+  /** WebAuthn hints for this sign-in, as in {@link RegisterTransactionOptions.hints}. */
+  hints?: WebAuthnHint[];
+  /**
+   * `'required'`: step-up. This sign-in must verify the user (PIN, biometrics) whatever the
+   * app's policy; without the UV flag it fails with 401 `user_verification_required`.
+   */
+  userVerification?: 'required';
+}
+
+/** passkeyd additions to revoking a passkey. */
+export interface RevokeDeviceOptions {
+  /**
+   * Remove the user's last passkey even when the app has `prevent_last_passkey_removal` on
+   * (otherwise 409 `last_passkey`). Default false.
+   */
+  force?: boolean;
 }
 
 /** Which ceremony a nonce came from. */
@@ -128,7 +161,7 @@ export interface VerifiedNonce {
   authenticatedAt: Date;
 }
 
-export interface AuthenticateTransactionArgs {
+export interface AuthenticateTransactionArgs extends AuthenticateTransactionOptions {
   externalId: string;
 }
 
