@@ -285,11 +285,15 @@ describeWithBrowser('admin console (Chromium)', () => {
 
     await page.getByLabel('User verification').selectOption('required');
     await page.getByLabel('Transaction lifetime (seconds)').fill('600');
+    await page.getByLabel('WebAuthn hints').fill('client-device, hybrid');
+    await page.getByLabel("Keep each user's last passkey").check();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await visible(page.getByText(/^Saved at /));
     expect((await adminGet(`/apps/${storefront.id}`)).app).toMatchObject({
       user_verification: 'required',
       transaction_ttl_seconds: 600,
+      hints: ['client-device', 'hybrid'],
+      prevent_last_passkey_removal: true,
     });
     await page.getByRole('tab', { name: 'Browser' }).click();
     await shot('app');
@@ -414,6 +418,44 @@ describeWithBrowser('admin console (Chromium)', () => {
     expect((await seeded.client.authenticate(seeded.alicePhone, 'alice@acme.test')).status).toBe(
       200,
     );
+  });
+
+  it("says why a user's last passkey is kept under the app's guard, and offers to force it", async () => {
+    const setGuard = async (on: boolean) => {
+      const r = await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}`, {
+        method: 'PATCH',
+        headers: { ...bearer(server.adminToken), 'content-type': 'application/json' },
+        body: JSON.stringify({ prevent_last_passkey_removal: on }),
+      });
+      expect(r.status).toBe(200);
+    };
+    await setGuard(true);
+    try {
+      const userId = new URL(page.url()).pathname.split('/').pop()!;
+      const phoneRow = page.getByRole('listitem').filter({ hasText: 'Google Password Manager' });
+      await phoneRow.getByRole('button', { name: /^Revoke passkey/ }).click();
+      const dialog = page.getByRole('dialog', { name: 'Revoke this passkey?' });
+      await dialog.getByRole('button', { name: 'Revoke passkey' }).click();
+      // The server's reason, and the same button now forces it.
+      await visible(dialog.getByText(/last passkey and the app prevents removing it/));
+      await visible(dialog.locator('#last-passkey-warning'));
+      await visible(dialog.getByRole('button', { name: 'Revoke the last passkey anyway' }));
+      // Cancelled: the passkey stays (later tests sign in with it).
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      const devices = await seeded.client.backend<{ devices: unknown[] }>(
+        'GET',
+        `/users/${userId}/devices`,
+      );
+      expect(devices.body.devices).toHaveLength(1);
+      // Reopened, the dialog asks plainly again.
+      await phoneRow.getByRole('button', { name: /^Revoke passkey/ }).click();
+      await visible(dialog.getByRole('button', { name: 'Revoke passkey' }));
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+    } finally {
+      await setGuard(false);
+    }
   });
 
   it('lists the events with their activity chart, filtered by type and user', async () => {

@@ -5,6 +5,7 @@
 
 export type UserVerification = 'required' | 'preferred' | 'discouraged';
 export type Attachment = 'platform' | 'cross-platform' | null;
+export type Hint = 'security-key' | 'client-device' | 'hybrid';
 
 export interface AdminApp {
   id: string;
@@ -16,6 +17,8 @@ export interface AdminApp {
   authenticator_attachment: Attachment;
   ceremony_timeout_ms: number;
   transaction_ttl_seconds: number | null;
+  hints: Hint[];
+  prevent_last_passkey_removal: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -216,10 +219,11 @@ export const api = {
         { friendly_name: name },
       )
     ).device,
-  revokeDevice: (appId: string, userId: string, deviceId: string) =>
+  /** `force` removes a user's last passkey despite the app's guard (409 `last_passkey`). */
+  revokeDevice: (appId: string, userId: string, deviceId: string, force = false) =>
     call<void>(
       'DELETE',
-      `${app(appId)}/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}`,
+      `${app(appId)}/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}${force ? '?force=true' : ''}`,
     ),
 
   listEvents: async (

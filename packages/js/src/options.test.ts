@@ -92,6 +92,20 @@ describe('toRequestOptions', () => {
     });
   });
 
+  it('passes hints and a step-up userVerification through to the browser, in order', () => {
+    expect(
+      toRequestOptions({
+        challenge: 'AQID',
+        hints: ['security-key', 'hybrid'],
+        userVerification: 'required',
+      }),
+    ).toEqual({
+      challenge: bytes(1, 2, 3),
+      hints: ['security-key', 'hybrid'],
+      userVerification: 'required',
+    });
+  });
+
   it('leaves allowCredentials out for a discoverable sign-in whether the server sent null or nothing', () => {
     expect(toRequestOptions({ challenge: 'AQID', allowCredentials: null })).toEqual({
       challenge: bytes(1, 2, 3),

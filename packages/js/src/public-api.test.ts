@@ -83,6 +83,7 @@ describe('the public API', () => {
       'invalid_nonce',
       'user_not_found',
       'device_not_found',
+      'last_passkey',
       'invalid_public_key',
       'user_handle_conflict',
     ];

@@ -1,8 +1,9 @@
-import { readArgs, readRegisterOptions } from './arguments.js';
+import { readArgs, readAuthenticateOptions, readRegisterOptions } from './arguments.js';
 import { externalIdFrom, transactionIdFrom, verifiedNonceFrom } from './from-wire.js';
 import type { HttpClient } from './http-client.js';
 import type {
   AuthenticateTransactionArgs,
+  AuthenticateTransactionOptions,
   RegisterTransactionArgs,
   RegisterTransactionOptions,
   VerifiedNonce,
@@ -39,16 +40,17 @@ export class Auth {
   createRegisterTransaction(args: RegisterTransactionArgs): Promise<string>;
   async createRegisterTransaction(...args: unknown[]): Promise<string> {
     const { externalId, passkeyDisplayName } = readArgs(['externalId', 'passkeyDisplayName'], args);
-    const { supersedePending, mediation } = readRegisterOptions(args);
+    const { supersedePending, mediation, hints } = readRegisterOptions(args);
     return this.#http.request({
       method: 'POST',
       path: ['transactions', 'register'],
       body: {
         external_id: externalId,
         passkey_display_name: passkeyDisplayName,
-        // Sent only when asked for, so a call without it is byte for byte Passage's.
+        // Sent only when asked for, so a call without them is byte for byte Passage's.
         ...(supersedePending ? { supersede_pending: true } : {}),
         ...(mediation ? { mediation } : {}),
+        ...(hints ? { hints } : {}),
       },
       read: transactionIdFrom,
     });
@@ -58,17 +60,30 @@ export class Auth {
    * Starts passkey authentication for a known user. Fails with 404 `user_not_found` for an
    * unknown user and 409 `user_has_no_passkeys` when the user has none.
    *
+   * passkeyd additions: `hints` for the browser, and `userVerification: 'required'` for a
+   * step-up sign-in (before a sensitive action) that must verify the user whatever the app's
+   * policy; check `userVerified` in {@link Auth.verifyNonceDetails} as well.
+   *
    * @example
    * const transactionId = await passage.auth.createAuthenticateTransaction(user.id);
+   * // step-up: passage.auth.createAuthenticateTransaction(user.id, { userVerification: 'required' })
    */
-  createAuthenticateTransaction(externalId: string): Promise<string>;
+  createAuthenticateTransaction(
+    externalId: string,
+    options?: AuthenticateTransactionOptions,
+  ): Promise<string>;
   createAuthenticateTransaction(args: AuthenticateTransactionArgs): Promise<string>;
   async createAuthenticateTransaction(...args: unknown[]): Promise<string> {
     const { externalId } = readArgs(['externalId'], args);
+    const { hints, userVerification } = readAuthenticateOptions(args);
     return this.#http.request({
       method: 'POST',
       path: ['transactions', 'authenticate'],
-      body: { external_id: externalId },
+      body: {
+        external_id: externalId,
+        ...(hints ? { hints } : {}),
+        ...(userVerification ? { user_verification: userVerification } : {}),
+      },
       read: transactionIdFrom,
     });
   }

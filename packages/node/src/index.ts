@@ -8,6 +8,7 @@ export {
   WebAuthnType,
   type AppInfo,
   type AuthenticateTransactionArgs,
+  type AuthenticateTransactionOptions,
   type Ceremony,
   type CreateTransactionAuthenticateRequest,
   type CreateTransactionRegisterRequest,
@@ -16,11 +17,13 @@ export {
   type RegisterTransactionArgs,
   type RegisterTransactionOptions,
   type RenameDeviceArgs,
+  type RevokeDeviceOptions,
   type UserArgs,
   type UserInfo,
   type VerifiedNonce,
   type WebAuthnDevice,
   type WebAuthnDevices,
+  type WebAuthnHint,
   type WebAuthnIcons,
 } from './types.js';
 export { SDK_VERSION } from './version.js';

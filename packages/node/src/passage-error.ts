@@ -21,6 +21,8 @@ export const PassageErrorCode = {
   DeviceNotFound: 'device_not_found',
   // Server: 409
   UserHasNoPasskeys: 'user_has_no_passkeys',
+  /** passkeyd: revoking a user's last passkey under the app's guard; retry with `force`. */
+  LastPasskey: 'last_passkey',
   // Server: 413
   PayloadTooLarge: 'payload_too_large',
   // Server: 429

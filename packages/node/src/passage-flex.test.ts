@@ -137,6 +137,14 @@ describe('public types', () => {
       passkeyDisplayName: 'n',
     });
     expectTypeOf(passage.auth.createAuthenticateTransaction).toBeCallableWith('u');
+    expectTypeOf(passage.auth.createAuthenticateTransaction).toBeCallableWith('u', {
+      userVerification: 'required',
+      hints: ['security-key', 'hybrid'],
+    });
+    expectTypeOf(passage.auth.createRegisterTransaction).toBeCallableWith('u', 'n', {
+      hints: ['client-device'],
+    });
+    expectTypeOf(passage.user.revokeDevice).toBeCallableWith('u', 'd', { force: true });
     expectTypeOf(passage.user.get).returns.resolves.toEqualTypeOf<PassageUser>();
     expectTypeOf<PassageUser['externalId']>().toBeString();
     expectTypeOf(passage.user.listDevices).returns.resolves.toEqualTypeOf<WebAuthnDevice[]>();

@@ -1,4 +1,4 @@
-import { readArgs, readRegisterOptions } from './arguments.js';
+import { readArgs, readAuthenticateOptions, readRegisterOptions } from './arguments.js';
 import { Auth } from './auth.js';
 import { resolveConfig, type PassageConfig } from './config.js';
 import { appFrom } from './from-wire.js';
@@ -6,8 +6,10 @@ import { HttpClient } from './http-client.js';
 import type {
   AppInfo,
   AuthenticateTransactionArgs,
+  AuthenticateTransactionOptions,
   RegisterTransactionArgs,
   RegisterTransactionOptions,
+  RevokeDeviceOptions,
   UserInfo,
   VerifiedNonce,
   WebAuthnDevice,
@@ -76,9 +78,15 @@ export class PassageFlex {
 
   /** Same as {@link Auth.createAuthenticateTransaction}. */
   createAuthenticateTransaction(args: AuthenticateTransactionArgs): Promise<string>;
-  createAuthenticateTransaction(externalId: string): Promise<string>;
+  createAuthenticateTransaction(
+    externalId: string,
+    options?: AuthenticateTransactionOptions,
+  ): Promise<string>;
   async createAuthenticateTransaction(...args: unknown[]): Promise<string> {
-    return this.auth.createAuthenticateTransaction(readArgs(['externalId'], args).externalId);
+    return this.auth.createAuthenticateTransaction(
+      readArgs(['externalId'], args).externalId,
+      readAuthenticateOptions(args),
+    );
   }
 
   /** Same as {@link Auth.verifyNonce}: resolves to the user's external ID. */
@@ -106,8 +114,12 @@ export class PassageFlex {
   }
 
   /** Like {@link User.revokeDevice}, but resolves to `true` as 0.x did. */
-  async revokeDevice(externalId: string, deviceId: string): Promise<boolean> {
-    await this.user.revokeDevice(externalId, deviceId);
+  async revokeDevice(
+    externalId: string,
+    deviceId: string,
+    options?: RevokeDeviceOptions,
+  ): Promise<boolean> {
+    await this.user.revokeDevice(externalId, deviceId, options);
     return true;
   }
 }

@@ -81,6 +81,12 @@ export interface AppInfo {
   additionalAuthOrigins: string[];
 }
 
+/**
+ * A WebAuthn hint (L3 §5.8.7): which kind of authenticator the browser should offer first.
+ * `security-key` a removable key, `client-device` this device's own, `hybrid` a phone via QR code.
+ */
+export type WebAuthnHint = 'security-key' | 'client-device' | 'hybrid';
+
 export interface RegisterTransactionArgs {
   /** Your app's own, stable identifier for the user. */
   externalId: string;
@@ -90,6 +96,8 @@ export interface RegisterTransactionArgs {
   supersedePending?: boolean;
   /** passkeyd addition, see {@link RegisterTransactionOptions}. */
   mediation?: 'conditional';
+  /** passkeyd addition, see {@link RegisterTransactionOptions}. */
+  hints?: WebAuthnHint[];
 }
 
 /** passkeyd additions to creating a register transaction. */
@@ -107,6 +115,31 @@ export interface RegisterTransactionOptions {
    * browser then creates without user presence; omit it for a normal registration.
    */
   mediation?: 'conditional';
+  /**
+   * WebAuthn hints for this ceremony, most preferred first, replacing the app's default; `[]`
+   * sends none. Omitted: the app's default.
+   */
+  hints?: WebAuthnHint[];
+}
+
+/** passkeyd additions to creating an authenticate transaction. */
+export interface AuthenticateTransactionOptions {
+  /** WebAuthn hints for this sign-in, as in {@link RegisterTransactionOptions.hints}. */
+  hints?: WebAuthnHint[];
+  /**
+   * `'required'`: step-up. This sign-in must verify the user (PIN, biometrics) whatever the
+   * app's policy; without the UV flag it fails with 401 `user_verification_required`.
+   */
+  userVerification?: 'required';
+}
+
+/** passkeyd additions to revoking a passkey. */
+export interface RevokeDeviceOptions {
+  /**
+   * Remove the user's last passkey even when the app has `prevent_last_passkey_removal` on
+   * (otherwise 409 `last_passkey`). Default false.
+   */
+  force?: boolean;
 }
 
 /** Which ceremony a nonce came from. */
@@ -137,7 +170,7 @@ export interface VerifiedNonce {
   authenticatedAt: Date;
 }
 
-export interface AuthenticateTransactionArgs {
+export interface AuthenticateTransactionArgs extends AuthenticateTransactionOptions {
   externalId: string;
 }
 

@@ -1,4 +1,4 @@
-import { readArgs } from './arguments.js';
+import { readArgs, readRevokeOptions } from './arguments.js';
 import { devicesFrom, nothingFrom, renamedDeviceFrom, userFrom, userIdFrom } from './from-wire.js';
 import type { HttpClient } from './http-client.js';
 import { PassageError, PassageErrorCode } from './passage-error.js';
@@ -6,6 +6,7 @@ import type {
   DeviceArgs,
   PassageUser,
   RenameDeviceArgs,
+  RevokeDeviceOptions,
   UserArgs,
   WebAuthnDevice,
 } from './types.js';
@@ -53,19 +54,24 @@ export class User {
 
   /**
    * Deletes one passkey. It can no longer be used to sign in. Fails with 404
-   * `device_not_found` when the device does not belong to this user.
+   * `device_not_found` when the device does not belong to this user, and with 409
+   * `last_passkey` for the user's last passkey when the app has `prevent_last_passkey_removal`
+   * on, unless `{ force: true }` (passkeyd addition).
    *
    * @example
    * await passage.user.revokeDevice('user-4821', device.id);
+   * // an operator removing a lost device anyway: revokeDevice('user-4821', device.id, { force: true })
    */
-  revokeDevice(externalId: string, deviceId: string): Promise<void>;
-  revokeDevice(args: DeviceArgs): Promise<void>;
+  revokeDevice(externalId: string, deviceId: string, options?: RevokeDeviceOptions): Promise<void>;
+  revokeDevice(args: DeviceArgs & RevokeDeviceOptions): Promise<void>;
   async revokeDevice(...args: unknown[]): Promise<void> {
     const { externalId, deviceId } = readArgs(['externalId', 'deviceId'], args);
+    const { force } = readRevokeOptions(args);
     const userId = await this.#userId(externalId);
     await this.#http.request({
       method: 'DELETE',
       path: ['users', userId, 'devices', deviceId],
+      ...(force ? { query: [['force', 'true']] as const } : {}),
       read: nothingFrom,
     });
   }

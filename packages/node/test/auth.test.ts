@@ -4,6 +4,7 @@ import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authenticateInBrowser,
+  frontendPost,
   newExternalId,
   ORIGIN,
   registerInBrowser,
@@ -325,5 +326,69 @@ describe('conditional create transactions (passkeyd addition)', () => {
       passage.auth.createRegisterTransaction('u', 'n', { mediation: 'modal' as never }),
     );
     expect(err).toMatchObject({ errorCode: 'invalid_argument' });
+  });
+});
+
+describe('hints and step-up (passkeyd additions)', () => {
+  const startOptions = async (kind: 'register' | 'authenticate', transactionId: string) => {
+    const start = await frontendPost(server, server.appId, `${kind}/transactions/webauthn/start`, {
+      transaction_id: transactionId,
+    });
+    return (start.handshake as { challenge: { publicKey: Record<string, unknown> } }).challenge
+      .publicKey;
+  };
+
+  it('sends hints with both transaction kinds, in both shapes, and they reach the options', async () => {
+    const externalId = newExternalId();
+    const positional = await passage.auth.createRegisterTransaction(externalId, 'jane', {
+      hints: ['security-key'],
+    });
+    expect((await startOptions('register', positional)).hints).toEqual(['security-key']);
+    const byObject = await passage.createRegisterTransaction({
+      externalId,
+      passkeyDisplayName: 'jane',
+      hints: ['hybrid', 'client-device'],
+    });
+    expect((await startOptions('register', byObject)).hints).toEqual(['hybrid', 'client-device']);
+  });
+
+  it('asks for user verification on a step-up sign-in, and verifyNonceDetails says it was given', async () => {
+    const { externalId, authenticator } = await userWithPasskey();
+    const stepUp = await passage.auth.createAuthenticateTransaction(externalId, {
+      userVerification: 'required',
+      hints: ['client-device'],
+    });
+    const options = await startOptions('authenticate', stepUp);
+    expect(options).toMatchObject({ userVerification: 'required', hints: ['client-device'] });
+    const nonce = await authenticateInBrowser(server, server.appId, authenticator, stepUp);
+    await expect(passage.auth.verifyNonceDetails(nonce)).resolves.toMatchObject({
+      externalId,
+      ceremony: 'authenticate',
+      transactionId: stepUp,
+      userVerified: true,
+    });
+
+    const objectForm = await passage.createAuthenticateTransaction({
+      externalId,
+      userVerification: 'required',
+    });
+    expect((await startOptions('authenticate', objectForm)).userVerification).toBe('required');
+  });
+
+  it('refuses a wrong userVerification or hints type before any request', async () => {
+    for (const call of [
+      passage.auth.createAuthenticateTransaction('u', { userVerification: 'preferred' as never }),
+      passage.auth.createAuthenticateTransaction('u', { hints: 'hybrid' as never }),
+      passage.auth.createRegisterTransaction('u', 'n', { hints: [1] as never }),
+    ]) {
+      await expect(rejectionOf(call)).resolves.toMatchObject({ errorCode: 'invalid_argument' });
+    }
+  });
+
+  it('surfaces an unknown hint as the server’s 400 invalid_request', async () => {
+    const err = await rejectionOf(
+      passage.auth.createRegisterTransaction(newExternalId(), 'n', { hints: ['usb'] as never }),
+    );
+    expect(err).toMatchObject({ statusCode: 400, errorCode: 'invalid_request' });
   });
 });

@@ -187,6 +187,44 @@ describe('user.revokeDevice and revokeDevice', () => {
     await expect(passage.revokeDevice(externalId, device!.id)).resolves.toBe(true);
   });
 
+  it('passes force for the last-passkey guard (passkeyd addition), in every shape', async () => {
+    const res = await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prevent_last_passkey_removal: true }),
+    });
+    expect(res.status).toBe(200);
+    try {
+      const revokes = [
+        (e: string, d: string) => passage.user.revokeDevice(e, d, { force: true }),
+        (e: string, d: string) =>
+          passage.user.revokeDevice({ externalId: e, deviceId: d, force: true }),
+        (e: string, d: string) => passage.revokeDevice(e, d, { force: true }),
+      ];
+      for (const revoke of revokes) {
+        const externalId = newExternalId();
+        await register(externalId);
+        const [device] = await passage.user.listDevices(externalId);
+        const err = await rejectionOf(passage.user.revokeDevice(externalId, device!.id));
+        expect(err).toMatchObject({ statusCode: 409, errorCode: 'last_passkey' });
+        await revoke(externalId, device!.id);
+        await expect(passage.user.listDevices(externalId)).resolves.toEqual([]);
+      }
+      await expect(
+        rejectionOf(passage.user.revokeDevice('u', 'd', { force: 'yes' as never })),
+      ).resolves.toMatchObject({ errorCode: 'invalid_argument' });
+    } finally {
+      await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}`, {
+        method: 'PATCH',
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ prevent_last_passkey_removal: false }),
+      });
+    }
+  });
+
   it("refuses to revoke another user's passkey with 404 device_not_found", async () => {
     const alice = newExternalId('alice');
     const mallory = newExternalId('mallory');

@@ -4,6 +4,7 @@ import {
   type AdminApp,
   type AppSettings,
   type Attachment,
+  type Hint,
   type UserVerification,
 } from '../api.js';
 import { ErrorAlert } from './alert.js';
@@ -19,6 +20,8 @@ interface Draft {
   authenticator_attachment: '' | 'platform' | 'cross-platform';
   ceremony_timeout_s: string;
   transaction_ttl_seconds: string;
+  hints: string;
+  prevent_last_passkey_removal: boolean;
 }
 
 function draftOf(app?: AdminApp): Draft {
@@ -32,6 +35,8 @@ function draftOf(app?: AdminApp): Draft {
     ceremony_timeout_s: String((app?.ceremony_timeout_ms ?? 300_000) / 1000),
     transaction_ttl_seconds:
       app?.transaction_ttl_seconds == null ? '' : String(app.transaction_ttl_seconds),
+    hints: app?.hints.join(', ') ?? '',
+    prevent_last_passkey_removal: app?.prevent_last_passkey_removal ?? false,
   };
 }
 
@@ -49,6 +54,12 @@ function settingsOf(d: Draft): AppSettings {
     ceremony_timeout_ms: Math.round(Number(d.ceremony_timeout_s) * 1000),
     transaction_ttl_seconds:
       d.transaction_ttl_seconds.trim() === '' ? null : Number(d.transaction_ttl_seconds),
+    // The server checks the values (400 invalid_request names the field), as for origins.
+    hints: d.hints
+      .split(/[\s,]+/)
+      .map((h) => h.trim())
+      .filter(Boolean) as Hint[],
+    prevent_last_passkey_removal: d.prevent_last_passkey_removal,
   };
 }
 
@@ -217,6 +228,47 @@ export function AppSettingsForm({
             <p id="ttl-help" class="help">
               How long a transaction from your backend may wait for the browser. Empty: the server's{' '}
               <code>PASSKEYD_TRANSACTION_TTL_SECONDS</code>.
+            </p>
+          </div>
+        </div>
+        <div class="field-row">
+          <div class="field">
+            <label for="app-hints">WebAuthn hints</label>
+            <input
+              id="app-hints"
+              maxLength={100}
+              spellcheck={false}
+              autoCapitalize="off"
+              placeholder="None"
+              aria-describedby="hints-help"
+              value={d.hints}
+              onInput={set('hints')}
+            />
+            <p id="hints-help" class="help">
+              Which authenticator browsers offer first, most preferred first:{' '}
+              <code>security-key</code>, <code>client-device</code>, <code>hybrid</code> (a phone).
+              A transaction's own <code>hints</code> replace these.
+            </p>
+          </div>
+          <div class="field">
+            <label for="app-last-passkey">
+              <input
+                id="app-last-passkey"
+                type="checkbox"
+                aria-describedby="last-passkey-help"
+                checked={d.prevent_last_passkey_removal}
+                onChange={(e) =>
+                  setD({
+                    ...d,
+                    prevent_last_passkey_removal: (e.currentTarget as HTMLInputElement).checked,
+                  })
+                }
+              />{' '}
+              Keep each user's last passkey
+            </label>
+            <p id="last-passkey-help" class="help">
+              Revoking a user's only passkey is refused (<code>last_passkey</code>) unless forced,
+              so your app's "remove" button cannot lock a user out by accident.
             </p>
           </div>
         </div>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type AdminApp, type Device } from '../api.js';
+import { api, ApiError, type AdminApp, type Device } from '../api.js';
 import { ErrorAlert, Loading } from '../components/alert.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { EventTable } from '../components/event-list.js';
@@ -13,6 +13,7 @@ import { useAsync } from '../use-async.js';
 export function UserPage({ app, userId }: { app: AdminApp; userId: string }) {
   const detail = useAsync(() => api.getUser(app.id, userId), [app.id, userId]);
   const [revoking, setRevoking] = useState<Device>();
+  const [forceRevoke, setForceRevoke] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [status, setStatus] = useState('');
   const appPath = `/apps/${encodeURIComponent(app.id)}`;
@@ -131,11 +132,21 @@ export function UserPage({ app, userId }: { app: AdminApp; userId: string }) {
       <ConfirmDialog
         open={revoking !== undefined}
         title="Revoke this passkey?"
-        confirmLabel="Revoke passkey"
-        onClose={() => setRevoking(undefined)}
+        confirmLabel={forceRevoke ? 'Revoke the last passkey anyway' : 'Revoke passkey'}
+        onClose={() => {
+          setRevoking(undefined);
+          setForceRevoke(false);
+        }}
         onConfirm={async () => {
           if (!revoking) return;
-          await api.revokeDevice(app.id, user.id, revoking.id);
+          try {
+            await api.revokeDevice(app.id, user.id, revoking.id, forceRevoke);
+          } catch (err) {
+            // The app's guard (prevent_last_passkey_removal): the alert shows the server's
+            // reason, and the same button now forces it.
+            if (err instanceof ApiError && err.code === 'last_passkey') setForceRevoke(true);
+            throw err;
+          }
           setStatus(`Revoked ${revoking.friendly_name}.`);
           detail.reload();
         }}
@@ -145,6 +156,13 @@ export function UserPage({ app, userId }: { app: AdminApp; userId: string }) {
           fails from now on (<code>credential_not_found</code>), and browsers that support it then
           forget it. The user can register a new passkey.
         </p>
+        {forceRevoke && (
+          <p id="last-passkey-warning">
+            This is the user's last passkey, and this app keeps each user's last passkey. Revoking
+            it anyway leaves the user without a way to sign in with a passkey until your app
+            registers a new one.
+          </p>
+        )}
       </ConfirmDialog>
 
       <ConfirmDialog

@@ -50,6 +50,8 @@ const APP_OPTIONS = {
   attachment: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'transaction-ttl': { type: 'string' },
+  hints: { type: 'string' },
+  'prevent-last-passkey-removal': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -63,6 +65,10 @@ const APP_HELP = `Options:
   --attachment KIND           platform | cross-platform | any (default: any)
   --timeout-ms MS             Ceremony timeout (default 300000)
   --transaction-ttl SECONDS   Transaction lifetime (default: server setting)
+  --hints LIST                Default WebAuthn hints, comma-separated, most preferred first:
+                              security-key, client-device, hybrid ("" for none, the default)
+  --prevent-last-passkey-removal true|false
+                              Refuse revoking a user's last passkey unless forced (default false)
   --json                      Print JSON`;
 
 const HELPS: Record<string, string> = {
@@ -101,6 +107,19 @@ function appSettings(v: Record<string, unknown>): AppSettingsInput {
   }
   if (v['timeout-ms'] !== undefined) s.ceremonyTimeoutMs = Number(v['timeout-ms']);
   if (v['transaction-ttl'] !== undefined) s.transactionTtlSeconds = Number(v['transaction-ttl']);
+  if (v.hints !== undefined) {
+    // Validated with the app's other settings (validateHints), so the CLI and API agree.
+    s.hints = String(v.hints)
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
+  }
+  if (v['prevent-last-passkey-removal'] !== undefined) {
+    const flag = String(v['prevent-last-passkey-removal']);
+    if (flag !== 'true' && flag !== 'false')
+      throw new UsageError('--prevent-last-passkey-removal must be true or false');
+    s.preventLastPasskeyRemoval = flag === 'true';
+  }
   return s;
 }
 

@@ -62,6 +62,11 @@ export const ERROR_CODES = {
     status: 409,
     message: 'This passkey is already registered.',
   },
+  last_passkey: {
+    status: 409,
+    message:
+      "This is the user's last passkey and the app prevents removing it (prevent_last_passkey_removal); retry with ?force=true to remove it anyway.",
+  },
 
   // Passkey import (docs/migration.md): codes of refused records in an import report
   invalid_public_key: {

@@ -145,6 +145,17 @@ export interface Storage {
     rename(appId: string, id: string, name: string, now: number): Promise<Credential | undefined>;
     delete(appId: string, id: string): Promise<boolean>;
     /**
+     * Deletes the user's passkey `id` unless it is the user's last one: `last` keeps it,
+     * `not_found` means the user has no such passkey. Atomic: of concurrent calls for the user's
+     * last two passkeys exactly one deletes (the user's row is locked before counting), so the
+     * guard cannot be raced into leaving the user with none.
+     */
+    deleteUnlessLast(
+      appId: string,
+      userId: string,
+      id: string,
+    ): Promise<'deleted' | 'last' | 'not_found'>;
+    /**
      * Records a successful sign-in. The counter only moves forward: the update applies when
      * `signCount` is 0 (authenticator without a counter) or greater than the stored one, in the
      * same statement, so two concurrent sign-ins cannot both pass with the same value. Returns

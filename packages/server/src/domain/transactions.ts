@@ -2,6 +2,7 @@ import { PasskeydError } from './errors.js';
 import type { ConsumeFailure, Storage } from './ports.js';
 import type { DomainDeps } from './deps.js';
 import { isIdOf, newId, randomToken } from './secrets.js';
+import { validateHints } from './apps/app-settings.js';
 import type { App, CeremonyKind, Transaction, User } from './types.js';
 import { assertUserActive } from './users.js';
 
@@ -30,11 +31,13 @@ export async function createRegisterTransaction(
     supersedePending?: boolean;
     /** `'conditional'`: made for an automatic passkey upgrade (F2 then accepts UP=0). */
     mediation?: 'conditional';
+    hints?: string[];
   },
   deps: DomainDeps,
 ): Promise<Transaction> {
   const externalId = checkText(input.externalId, 'external_id');
   const displayName = checkText(input.passkeyDisplayName, 'passkey_display_name');
+  const hints = input.hints === undefined ? null : validateHints(input.hints);
   const now = deps.clock.now();
   const user = await deps.storage.users.findOrCreate({
     id: newId('usr'),
@@ -51,7 +54,14 @@ export async function createRegisterTransaction(
   const save = (storage: Storage) =>
     saveTransaction(
       app,
-      { kind: 'register', user, passkeyDisplayName: displayName, now, mediation: input.mediation },
+      {
+        kind: 'register',
+        user,
+        passkeyDisplayName: displayName,
+        hints,
+        now,
+        mediation: input.mediation,
+      },
       { ...deps, storage },
     );
   if (!input.supersedePending) return save(deps.storage);
@@ -70,6 +80,8 @@ async function saveTransaction(
     kind: CeremonyKind;
     user: User;
     passkeyDisplayName: string | null;
+    hints: Transaction['hints'];
+    userVerification?: Transaction['userVerification'];
     now: number;
     mediation?: 'conditional' | undefined;
   },
@@ -82,6 +94,8 @@ async function saveTransaction(
     userId: t.user.id,
     externalId: t.user.externalId,
     passkeyDisplayName: t.passkeyDisplayName,
+    hints: t.hints,
+    userVerification: t.userVerification ?? null,
     createdAt: t.now,
     expiresAt: t.now + ttlMs(app, deps),
     consumedAt: null,
@@ -91,13 +105,24 @@ async function saveTransaction(
   return tx;
 }
 
-/** B2. 404 for an unknown external id; 409 when the user has no passkey to sign in with. */
+/**
+ * B2. 404 for an unknown external id; 409 when the user has no passkey to sign in with.
+ * `userVerification: 'required'` is step-up: this one sign-in must verify the user (PIN,
+ * biometrics) even where the app's policy only prefers it; the options then say `required` and
+ * the finish refuses UV=0 (user_verification_required). It can only tighten the app's policy.
+ */
 export async function createAuthenticateTransaction(
   app: App,
-  input: { externalId: string },
+  input: { externalId: string; hints?: string[]; userVerification?: 'required' },
   deps: DomainDeps,
 ): Promise<Transaction> {
   const externalId = checkText(input.externalId, 'external_id');
+  const hints = input.hints === undefined ? null : validateHints(input.hints);
+  if (input.userVerification !== undefined && input.userVerification !== 'required') {
+    throw new PasskeydError('invalid_request', 'user_verification may only be "required".', {
+      details: { field: 'user_verification' },
+    });
+  }
   const user = await deps.storage.users.findByExternalId(app.id, externalId);
   if (!user) throw new PasskeydError('user_not_found');
   assertUserActive(user);
@@ -105,7 +130,14 @@ export async function createAuthenticateTransaction(
   if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
   return saveTransaction(
     app,
-    { kind: 'authenticate', user, passkeyDisplayName: null, now: deps.clock.now() },
+    {
+      kind: 'authenticate',
+      user,
+      passkeyDisplayName: null,
+      hints,
+      userVerification: input.userVerification ?? null,
+      now: deps.clock.now(),
+    },
     deps,
   );
 }

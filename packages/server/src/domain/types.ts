@@ -3,6 +3,9 @@
 export type UserVerificationPolicy = 'required' | 'preferred' | 'discouraged';
 export type AuthenticatorAttachment = 'platform' | 'cross-platform';
 export type CeremonyKind = 'register' | 'authenticate';
+/** WebAuthn L3 §5.8.7 PublicKeyCredentialHint: which kind of authenticator the RP expects. */
+export type WebAuthnHint = 'security-key' | 'client-device' | 'hybrid';
+export const WEBAUTHN_HINTS: readonly WebAuthnHint[] = ['security-key', 'client-device', 'hybrid'];
 
 export interface App {
   id: string;
@@ -18,6 +21,10 @@ export interface App {
   ceremonyTimeoutMs: number;
   /** null: the server default (config). */
   transactionTtlSeconds: number | null;
+  /** Migration 009. Default `hints` of the app's ceremonies, in order of preference; [] sends none. */
+  hints: WebAuthnHint[];
+  /** Migration 009. Refuse revoking a user's last passkey (409 `last_passkey`) unless forced. */
+  preventLastPasskeyRemoval: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -79,6 +86,13 @@ export interface Transaction {
   userId: string;
   externalId: string;
   passkeyDisplayName: string | null;
+  /** Migration 009. This ceremony's `hints`, overriding the app's; null: the app's default. */
+  hints: WebAuthnHint[] | null;
+  /**
+   * Migration 009. `required`: step-up, this sign-in must verify the user whatever the app's
+   * policy; null: the app's policy.
+   */
+  userVerification: 'required' | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;

@@ -115,17 +115,31 @@ export async function renameDevice(
   return updated;
 }
 
-/** Revocation deletes the passkey: the next sign-in with it is `credential_not_found`. */
+/**
+ * Revocation deletes the passkey: the next sign-in with it is `credential_not_found`. Under the
+ * app's `preventLastPasskeyRemoval`, the user's last passkey is kept (409 `last_passkey`) unless
+ * `force`: a user left without one is locked out of a passkey-only app, which the app's own
+ * "remove" button should not do by accident; an operator who means it (a lost device, an
+ * account being closed) forces it.
+ */
 export async function revokeDevice(
   app: App,
-  p: { userId: string; deviceId: string; meta?: RequestMeta },
+  p: { userId: string; deviceId: string; force?: boolean; meta?: RequestMeta },
   deps: DomainDeps,
 ): Promise<void> {
   const cred = await getDevice(deps, app.id, p.userId, p.deviceId);
   const now = deps.clock.now();
+  const keepLast = app.preventLastPasskeyRemoval && p.force !== true;
   await deps.storage.transaction(async (tx) => {
-    if (!(await tx.credentials.delete(app.id, cred.id)))
-      throw new PasskeydError('device_not_found');
+    // The guard counts and deletes in one storage call: checking here first would let two
+    // concurrent revokes of the last two passkeys both pass.
+    const outcome = keepLast
+      ? await tx.credentials.deleteUnlessLast(app.id, p.userId, cred.id)
+      : (await tx.credentials.delete(app.id, cred.id))
+        ? 'deleted'
+        : 'not_found';
+    if (outcome === 'last') throw new PasskeydError('last_passkey');
+    if (outcome === 'not_found') throw new PasskeydError('device_not_found');
     await recordEvent(tx, {
       appId: app.id,
       userId: p.userId,

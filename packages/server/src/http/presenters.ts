@@ -139,6 +139,8 @@ export function adminAppToWire(a: App) {
     authenticator_attachment: a.authenticatorAttachment,
     ceremony_timeout_ms: a.ceremonyTimeoutMs,
     transaction_ttl_seconds: a.transactionTtlSeconds,
+    hints: a.hints,
+    prevent_last_passkey_removal: a.preventLastPasskeyRemoval,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };

@@ -22,6 +22,8 @@ describe('sqlite purge', () => {
         authenticatorAttachment: null,
         ceremonyTimeoutMs: 60_000,
         transactionTtlSeconds: null,
+        hints: [],
+        preventLastPasskeyRemoval: false,
         createdAt: 1,
         updatedAt: 1,
       });
@@ -49,6 +51,8 @@ describe('sqlite purge', () => {
             userId: user.id,
             externalId: 'u',
             passkeyDisplayName: null,
+            hints: null,
+            userVerification: null,
             createdAt: 1,
             expiresAt: 1000,
             consumedAt: null,

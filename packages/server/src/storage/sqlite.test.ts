@@ -39,6 +39,8 @@ describe('sqlite storage', () => {
         authenticatorAttachment: null,
         ceremonyTimeoutMs: 1000,
         transactionTtlSeconds: null,
+        hints: [],
+        preventLastPasskeyRemoval: false,
         createdAt: 1,
         updatedAt: 1,
       });

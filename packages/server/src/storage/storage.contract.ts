@@ -44,6 +44,8 @@ function anApp(over: Partial<App> = {}): App {
     authenticatorAttachment: null,
     ceremonyTimeoutMs: 300_000,
     transactionTtlSeconds: null,
+    hints: [],
+    preventLastPasskeyRemoval: false,
     createdAt: NOW,
     updatedAt: NOW,
     ...over,
@@ -96,6 +98,8 @@ function aTransaction(user: User, over: Partial<Transaction> = {}): Transaction 
     userId: user.id,
     externalId: user.externalId,
     passkeyDisplayName: 'jane@example.com',
+    hints: null,
+    userVerification: null,
     createdAt: NOW,
     expiresAt: NOW + 5 * MINUTE,
     consumedAt: null,
@@ -211,9 +215,14 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           authenticatorAttachment: 'platform',
           transactionTtlSeconds: 120,
           userVerification: 'required',
+          hints: ['security-key', 'hybrid'],
+          preventLastPasskeyRemoval: true,
         });
         await s.apps.create(app);
         expect(await s.apps.get(app.id)).toEqual(app);
+        const updated = { ...app, hints: [], preventLastPasskeyRemoval: false, updatedAt: NOW + 1 };
+        await s.apps.update(updated);
+        expect(await s.apps.get(app.id)).toEqual(updated);
       });
 
       it('returns undefined for an unknown app', async () => {
@@ -467,6 +476,55 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           if (r.status === 'rejected')
             expect(r.reason).toMatchObject({ code: 'credential_already_registered' });
         expect(await s.credentials.listByUser(app.id, user.id)).toHaveLength(1);
+      });
+
+      it('deletes a passkey unless it is the user’s last, within the user and app only', async () => {
+        const { a, bUser } = await twoTenants();
+        const [first, second] = [aCredential(a.user), aCredential(a.user)];
+        const others = aCredential(bUser);
+        for (const c of [first!, second!, others]) await s.credentials.create(c);
+        // Another user's passkey, another app's, an unknown one: not this user's.
+        const other = await s.users.findOrCreate(aUser(a.app.id));
+        expect(await s.credentials.deleteUnlessLast(a.app.id, other.id, first!.id)).toBe(
+          'not_found',
+        );
+        expect(await s.credentials.deleteUnlessLast(bUser.appId, a.user.id, first!.id)).toBe(
+          'not_found',
+        );
+        expect(await s.credentials.deleteUnlessLast(a.app.id, a.user.id, uid('dev'))).toBe(
+          'not_found',
+        );
+        expect(await s.credentials.deleteUnlessLast(a.app.id, a.user.id, first!.id)).toBe(
+          'deleted',
+        );
+        expect(await s.credentials.deleteUnlessLast(a.app.id, a.user.id, second!.id)).toBe('last');
+        expect(await s.credentials.listByUser(a.app.id, a.user.id)).toEqual([second]);
+        // bUser's only passkey is theirs to keep, and inside a transaction the answer is the same.
+        await s.transaction(async (tx) => {
+          expect(await tx.credentials.deleteUnlessLast(bUser.appId, bUser.id, others.id)).toBe(
+            'last',
+          );
+        });
+        expect(await s.credentials.get(bUser.appId, others.id)).toEqual(others);
+      });
+
+      it('keeps exactly one passkey when all of a user’s passkeys are deleted concurrently', async () => {
+        // The race the guard exists for: each delete alone sees another passkey left.
+        for (let round = 0; round < 5; round++) {
+          const { app, user } = await appWithUser();
+          const creds = Array.from({ length: 8 }, () => aCredential(user));
+          for (const c of creds) await s.credentials.create(c);
+          const outcomes = await Promise.all(
+            creds.map((c) =>
+              round % 2 === 0
+                ? s.credentials.deleteUnlessLast(app.id, user.id, c.id)
+                : s.transaction((tx) => tx.credentials.deleteUnlessLast(app.id, user.id, c.id)),
+            ),
+          );
+          expect(outcomes.filter((o) => o === 'deleted')).toHaveLength(creds.length - 1);
+          expect(outcomes.filter((o) => o === 'last')).toHaveLength(1);
+          expect(await s.credentials.listByUser(app.id, user.id)).toHaveLength(1);
+        }
       });
 
       it('renames a passkey and returns it', async () => {
@@ -763,6 +821,22 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(await s.transactions.get(a.app.id, modal.id)).not.toHaveProperty('mediation');
         const consumed = await s.transactions.consume(a.app.id, conditional.id, 'register', NOW);
         expect(consumed).toMatchObject({ ok: true, value: { mediation: 'conditional' } });
+      });
+
+      it("keeps a transaction's hints and step-up user verification", async () => {
+        const { user } = await appWithUser();
+        const withBoth = aTransaction(user, {
+          kind: 'authenticate',
+          hints: ['client-device', 'security-key'],
+          userVerification: 'required',
+        });
+        const noHints = aTransaction(user, { hints: [] });
+        for (const tx of [withBoth, noHints]) {
+          await s.transactions.create(tx);
+          expect(await s.transactions.get(user.appId, tx.id)).toEqual(tx);
+        }
+        const consumed = await s.transactions.consume(user.appId, withBoth.id, 'authenticate', NOW);
+        expect(consumed).toEqual({ ok: true, value: { ...withBoth, consumedAt: NOW } });
       });
 
       it("supersedes only the user's live transactions of that kind, in its app", async () => {

@@ -1,5 +1,10 @@
 import { PasskeydError } from '../errors.js';
-import type { AuthenticatorAttachment, UserVerificationPolicy } from '../types.js';
+import {
+  WEBAUTHN_HINTS,
+  type AuthenticatorAttachment,
+  type UserVerificationPolicy,
+  type WebAuthnHint,
+} from '../types.js';
 
 export interface AppSettingsInput {
   name?: string;
@@ -10,6 +15,8 @@ export interface AppSettingsInput {
   authenticatorAttachment?: AuthenticatorAttachment | null;
   ceremonyTimeoutMs?: number;
   transactionTtlSeconds?: number | null;
+  hints?: string[];
+  preventLastPasskeyRemoval?: boolean;
 }
 
 const bad = (message: string, field: string) =>
@@ -66,6 +73,21 @@ export function checkRpIdAgainstOrigins(rpId: string, origins: string[]): void {
   }
 }
 
+/**
+ * WebAuthn L3 §5.8.7: hints are ordered by preference and a client ignores values it does not
+ * know, so an unknown one would silently do nothing: refused here instead. A value listed twice
+ * is a mistake as well. Shared by the app default and a transaction's own `hints`.
+ */
+export function validateHints(hints: readonly string[], field = 'hints'): WebAuthnHint[] {
+  for (const h of hints) {
+    if (!(WEBAUTHN_HINTS as readonly string[]).includes(h)) {
+      throw bad(`hint "${h}" is not one of ${WEBAUTHN_HINTS.join(', ')}`, field);
+    }
+  }
+  if (new Set(hints).size !== hints.length) throw bad('hints must not repeat a value', field);
+  return [...hints] as WebAuthnHint[];
+}
+
 export function validateAppSettings(
   s: Required<Pick<AppSettingsInput, 'name' | 'rpId' | 'origins'>> & AppSettingsInput,
 ) {
@@ -97,5 +119,7 @@ export function validateAppSettings(
     authenticatorAttachment: s.authenticatorAttachment ?? null,
     ceremonyTimeoutMs,
     transactionTtlSeconds: ttl,
+    hints: validateHints(s.hints ?? []),
+    preventLastPasskeyRemoval: s.preventLastPasskeyRemoval ?? false,
   };
 }

@@ -26,6 +26,9 @@ export async function startAuthentication(
   const now = deps.clock.now();
   let allowCredentials: { id: string; transports?: string[] }[] | undefined;
   let transactionId: string | null = null;
+  // A discoverable sign-in (no transaction) gets the app's defaults.
+  let hints = app.hints;
+  let userVerification = app.userVerification;
   if (input.transactionId) {
     const { tx, user } = await loadLiveTransaction(
       deps.storage,
@@ -37,6 +40,10 @@ export async function startAuthentication(
     allowCredentials = await offeredCredentials(deps.storage, app.id, user.id);
     if (allowCredentials.length === 0) throw new PasskeydError('user_has_no_passkeys');
     transactionId = tx.id;
+    hints = tx.hints ?? app.hints;
+    // Step-up (createAuthenticateTransaction): the options ask for UV and the handshake keeps
+    // `required`, so the finish refuses an assertion without it (userVerificationRequired).
+    if (tx.userVerification === 'required') userVerification = 'required';
   }
   const challenge = newChallenge();
   const options = await generateAuthenticationOptions({
@@ -45,16 +52,19 @@ export async function startAuthentication(
     timeout: transactionId
       ? app.ceremonyTimeoutMs
       : deps.settings.discoverableHandshakeTtlSeconds * 1000,
-    userVerification: app.userVerification,
+    userVerification,
     ...(allowCredentials ? { allowCredentials } : {}),
   });
   if (!allowCredentials) delete (options as { allowCredentials?: unknown }).allowCredentials;
+  // WebAuthn L3 §5.5 `hints`; see start-registration.ts.
+  delete (options as { hints?: unknown }).hints;
+  if (hints.length > 0) options.hints = [...hints];
   const handshake = await createHandshake(deps.storage, {
     appId: app.id,
     kind: 'authenticate',
     transactionId,
     challenge,
-    userVerification: app.userVerification,
+    userVerification,
     now,
     ttlMs: transactionId
       ? app.ceremonyTimeoutMs

@@ -68,8 +68,11 @@ export async function startRegistration(
     },
     supportedAlgorithmIDs: [...SUPPORTED_ALGORITHMS],
   });
-  // `hints` would be dropped by Passage's SDK anyway (passage-wire.md §2.3); keep the wire lean.
+  // WebAuthn L3 §5.4 `hints`: the transaction's own, else the app's default. Passage's SDK drops
+  // the key (passage-wire.md §2.3), @passkeyd/js passes it on; none is sent when there are none.
+  const hints = tx.hints ?? app.hints;
   delete (options as { hints?: unknown }).hints;
+  if (hints.length > 0) options.hints = [...hints];
   const handshake = await createHandshake(deps.storage, {
     appId: app.id,
     kind: 'register',

@@ -95,6 +95,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           ...(b.transaction_ttl_seconds !== undefined
             ? { transactionTtlSeconds: b.transaction_ttl_seconds }
             : {}),
+          ...(b.hints !== undefined ? { hints: b.hints } : {}),
+          ...(b.prevent_last_passkey_removal !== undefined
+            ? { preventLastPasskeyRemoval: b.prevent_last_passkey_removal }
+            : {}),
         },
         deps,
       );
@@ -151,6 +155,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           authenticatorAttachment: b.authenticator_attachment,
           ceremonyTimeoutMs: b.ceremony_timeout_ms,
           transactionTtlSeconds: b.transaction_ttl_seconds,
+          hints: b.hints,
+          preventLastPasskeyRemoval: b.prevent_last_passkey_removal,
         },
         deps,
       );

@@ -12,6 +12,7 @@ import {
   ListDevicesQuery,
   ListDevicesResponse,
   RenameDeviceBody,
+  RevokeDeviceQuery,
   UserParams,
 } from '../schemas/management.js';
 
@@ -119,13 +120,19 @@ export function registerDeviceWriteRoutes(
         security: o.security,
         summary: o.summaries.revoke,
         params: DeviceParams,
-        response: errorResponses(401, ...extra, 404),
+        querystring: RevokeDeviceQuery,
+        response: errorResponses(400, 401, ...extra, 404, 409),
       },
     },
     async (req, reply) => {
       await revokeDevice(
         o.appOf(req),
-        { userId: req.params.userId, deviceId: req.params.deviceId, meta: requestMeta(req) },
+        {
+          userId: req.params.userId,
+          deviceId: req.params.deviceId,
+          force: req.query.force === true,
+          meta: requestMeta(req),
+        },
         o.deps,
       );
       return reply.status(200).send();

@@ -52,6 +52,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
       passkey_display_name: string;
       supersede_pending?: boolean;
       mediation?: 'conditional';
+      hints?: string[];
     };
   }) => {
     const tx = await createRegisterTransaction(
@@ -61,6 +62,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
         passkeyDisplayName: req.body.passkey_display_name,
         supersedePending: req.body.supersede_pending === true,
         mediation: req.body.mediation,
+        ...(req.body.hints !== undefined ? { hints: req.body.hints } : {}),
       },
       deps,
     );
@@ -112,7 +114,13 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
     async (req, reply) => {
       const tx = await createAuthenticateTransaction(
         appOf(req),
-        { externalId: req.body.external_id },
+        {
+          externalId: req.body.external_id,
+          ...(req.body.hints !== undefined ? { hints: req.body.hints } : {}),
+          ...(req.body.user_verification !== undefined
+            ? { userVerification: req.body.user_verification }
+            : {}),
+        },
         deps,
       );
       return reply.status(201).send({ transaction_id: tx.id });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { NullableTimestamp, Timestamp } from './common.js';
+import { hintsSchema } from './management.js';
 
 const UV = Type.Union([
   Type.Literal('required'),
@@ -24,6 +25,15 @@ const settings = {
     Type.Integer({ minimum: 10, maximum: 86_400 }),
     Type.Null(),
   ]),
+  hints: hintsSchema(
+    "Default WebAuthn `hints` of the app's ceremonies, most preferred first; a transaction's " +
+      'own `hints` replace them. `[]` (the default) sends none.',
+  ),
+  prevent_last_passkey_removal: Type.Boolean({
+    description:
+      "Refuse revoking a user's last passkey with 409 `last_passkey` unless `?force=true` " +
+      '(default false).',
+  }),
 };
 
 export const CreateAppBody = Type.Object({
@@ -35,6 +45,8 @@ export const CreateAppBody = Type.Object({
   authenticator_attachment: Type.Optional(settings.authenticator_attachment),
   ceremony_timeout_ms: Type.Optional(settings.ceremony_timeout_ms),
   transaction_ttl_seconds: Type.Optional(settings.transaction_ttl_seconds),
+  hints: Type.Optional(settings.hints),
+  prevent_last_passkey_removal: Type.Optional(settings.prevent_last_passkey_removal),
 });
 export const UpdateAppBody = Type.Partial(Type.Object(settings), { minProperties: 1 });
 

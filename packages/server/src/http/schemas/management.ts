@@ -2,6 +2,22 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { DEVICE_PAGE_DEFAULT, DEVICE_PAGE_MAX } from '../../domain/users.js';
 import { NullableTimestamp, Timestamp } from './common.js';
 
+/** WebAuthn L3 §5.8.7 hints, most preferred first (unknown values are refused, not ignored). */
+export const hintsSchema = (description: string) =>
+  Type.Array(
+    Type.Union([
+      Type.Literal('security-key'),
+      Type.Literal('client-device'),
+      Type.Literal('hybrid'),
+    ]),
+    { maxItems: 3, uniqueItems: true, description },
+  );
+const Hints = hintsSchema(
+  'passkeyd extension: WebAuthn `hints` (L3 §5.4) for this ceremony, most preferred first, ' +
+    "replacing the app's default; `[]` sends none. Browsers use them to choose which " +
+    'authenticator to offer first (a security key, this device, a phone).',
+);
+
 export const CreateRegisterTransactionBody = Type.Object({
   external_id: Type.String({ minLength: 1, maxLength: 255 }),
   passkey_display_name: Type.String({ minLength: 1, maxLength: 255 }),
@@ -24,9 +40,19 @@ export const CreateRegisterTransactionBody = Type.Object({
         'with 401 `user_presence_required`.',
     }),
   ),
+  hints: Type.Optional(Hints),
 });
 export const CreateAuthenticateTransactionBody = Type.Object({
   external_id: Type.String({ minLength: 1, maxLength: 255 }),
+  hints: Type.Optional(Hints),
+  user_verification: Type.Optional(
+    Type.Literal('required', {
+      description:
+        'passkeyd extension: step-up. This sign-in must verify the user (PIN, biometrics) ' +
+        "whatever the app's policy: the options ask for it and a finish without the UV flag is " +
+        '401 `user_verification_required`.',
+    }),
+  ),
 });
 export const TransactionCreated = Type.Object({ transaction_id: Type.String() });
 export const VerifyNonceBody = Type.Object({
@@ -181,6 +207,16 @@ export const ListDevicesResponse = Type.Object({
   total_devices: Type.Integer({
     description: 'passkeyd extension: how many passkeys the user has in all.',
   }),
+});
+export const RevokeDeviceQuery = Type.Object({
+  force: Type.Optional(
+    Type.Boolean({
+      default: false,
+      description:
+        "passkeyd extension: true removes the user's last passkey even when the app has " +
+        '`prevent_last_passkey_removal` on (otherwise 409 `last_passkey`).',
+    }),
+  ),
 });
 export const RenameDeviceBody = Type.Object({
   friendly_name: Type.String({ minLength: 1, maxLength: 255 }),

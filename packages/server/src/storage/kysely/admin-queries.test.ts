@@ -36,6 +36,8 @@ function app(): App {
     authenticatorAttachment: null,
     ceremonyTimeoutMs: 300_000,
     transactionTtlSeconds: null,
+    hints: [],
+    preventLastPasskeyRemoval: false,
     createdAt: T0,
     updatedAt: T0,
   };

@@ -12,6 +12,7 @@ import type {
   EventType,
   UserVerificationPolicy,
   AuthenticatorAttachment,
+  WebAuthnHint,
 } from '../../domain/types.js';
 import type { Database } from './schema.js';
 
@@ -36,6 +37,8 @@ export const appFromRow = (r: Row<'apps'>): App => ({
   authenticatorAttachment: r.authenticator_attachment as AuthenticatorAttachment | null,
   ceremonyTimeoutMs: n(r.ceremony_timeout_ms),
   transactionTtlSeconds: nn(r.transaction_ttl_seconds),
+  hints: JSON.parse(r.hints) as WebAuthnHint[],
+  preventLastPasskeyRemoval: n(r.prevent_last_passkey_removal) === 1,
   createdAt: n(r.created_at),
   updatedAt: n(r.updated_at),
 });
@@ -50,6 +53,8 @@ export const appToRow = (a: App): Row<'apps'> => ({
   authenticator_attachment: a.authenticatorAttachment,
   ceremony_timeout_ms: a.ceremonyTimeoutMs,
   transaction_ttl_seconds: a.transactionTtlSeconds,
+  hints: JSON.stringify(a.hints),
+  prevent_last_passkey_removal: a.preventLastPasskeyRemoval ? 1 : 0,
   created_at: a.createdAt,
   updated_at: a.updatedAt,
 });
@@ -147,6 +152,8 @@ export const transactionFromRow = (r: Row<'transactions'>): Transaction => ({
   userId: r.user_id,
   externalId: r.external_id,
   passkeyDisplayName: r.passkey_display_name,
+  hints: r.hints === null ? null : (JSON.parse(r.hints) as WebAuthnHint[]),
+  userVerification: r.user_verification === 'required' ? 'required' : null,
   createdAt: n(r.created_at),
   expiresAt: n(r.expires_at),
   consumedAt: nn(r.consumed_at),
@@ -160,6 +167,8 @@ export const transactionToRow = (t: Transaction): Row<'transactions'> => ({
   user_id: t.userId,
   external_id: t.externalId,
   passkey_display_name: t.passkeyDisplayName,
+  hints: t.hints === null ? null : JSON.stringify(t.hints),
+  user_verification: t.userVerification,
   created_at: t.createdAt,
   expires_at: t.expiresAt,
   consumed_at: t.consumedAt,

@@ -13,6 +13,9 @@ export interface AppsTable {
   authenticator_attachment: string | null;
   ceremony_timeout_ms: number;
   transaction_ttl_seconds: number | null;
+  /** Migration 009: JSON array of WebAuthn hints; 0/1 last-passkey guard. */
+  hints: string;
+  prevent_last_passkey_removal: number;
   created_at: number;
   updated_at: number;
 }
@@ -67,6 +70,9 @@ export interface TransactionsTable {
   user_id: string;
   external_id: string;
   passkey_display_name: string | null;
+  /** Migration 009: JSON array of hints, or null for the app's; step-up `required` or null. */
+  hints: string | null;
+  user_verification: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

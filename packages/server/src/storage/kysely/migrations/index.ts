@@ -6,6 +6,7 @@ import * as m004 from './004-bigint-counters.js';
 import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
 import * as m007 from './007-conditional-create.js';
+import * as m009 from './009-hints-step-up.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-events-retention': m005,
   '006-nonce-details': m006,
   '007-conditional-create': m007,
+  '009-hints-step-up': m009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
 import type { Storage } from '../../../domain/ports.js';
 import type { RepoContext } from './context.js';
 import * as rows from '../rows.js';
@@ -91,6 +92,46 @@ export function credentialsRepository(ctx: RepoContext): Storage['credentials'] 
         .where('id', '=', id)
         .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
+    },
+    deleteUnlessLast: async (appId, userId, id) => {
+      const run = async (db: Kysely<Database>) => {
+        // A no-op write to the user's row takes its row lock (PostgreSQL; SQLite has one writer
+        // anyway), so a concurrent call for the same user waits here until this one commits. Under
+        // READ COMMITTED its count below then runs on a fresh snapshot and sees this deletion:
+        // without the lock, both could count 2 and delete the last two passkeys.
+        await db
+          .updateTable('users')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+          .where('app_id', '=', appId)
+          .where('id', '=', userId)
+          .execute();
+        const r = await db
+          .deleteFrom('credentials')
+          .where('app_id', '=', appId)
+          .where('user_id', '=', userId)
+          .where('id', '=', id)
+          .where(
+            (eb) =>
+              eb
+                .selectFrom('credentials as others')
+                .select((o) => o.fn.countAll().as('n'))
+                .where('others.app_id', '=', appId)
+                .where('others.user_id', '=', userId),
+            '>',
+            1,
+          )
+          .executeTakeFirst();
+        if (Number(r.numDeletedRows) > 0) return 'deleted' as const;
+        const kept = await db
+          .selectFrom('credentials')
+          .select('id')
+          .where('app_id', '=', appId)
+          .where('user_id', '=', userId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return kept ? ('last' as const) : ('not_found' as const);
+      };
+      return ctx.inTransaction ? run(ctx.db) : ctx.db.transaction().execute(run);
     },
     recordUse: async (appId, id, use) => {
       const r = await ctx.db
