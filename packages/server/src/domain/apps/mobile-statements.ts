@@ -26,9 +26,13 @@ export function mobileStatements(
   opts: { androidPackage?: string | undefined; appleAppId?: string | undefined } = {},
 ) {
   if (opts.androidPackage !== undefined && !ANDROID_PACKAGE.test(opts.androidPackage)) {
-    throw new PasskeydError('invalid_request', 'android_package must be a package name such as com.example.app', {
-      details: { field: 'android_package' },
-    });
+    throw new PasskeydError(
+      'invalid_request',
+      'android_package must be a package name such as com.example.app',
+      {
+        details: { field: 'android_package' },
+      },
+    );
   }
   if (opts.appleAppId !== undefined && !APPLE_APP_ID.test(opts.appleAppId)) {
     throw new PasskeydError(

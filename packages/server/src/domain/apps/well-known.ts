@@ -2,7 +2,11 @@ import type { Storage } from '../ports.js';
 import type { App } from '../types.js';
 import { getApp } from './apps.js';
 import { mobileStatements } from './mobile-statements.js';
-import { originsPastLabelLimit, relatedOriginWarnings, wellKnownWebauthn } from './related-origins.js';
+import {
+  originsPastLabelLimit,
+  relatedOriginWarnings,
+  wellKnownWebauthn,
+} from './related-origins.js';
 
 /** The apps `GET /.well-known/webauthn` on this host speaks for: those whose RP ID is the host. */
 export async function appsForRpId(storage: Storage, host: string): Promise<App[]> {
@@ -24,8 +28,6 @@ export async function appWellKnown(
   const webauthn = wellKnownWebauthn(await appsForRpId(storage, app.rpId));
   const skipped = originsPastLabelLimit(webauthn.origins);
   const warnings =
-    skipped.length === 0
-      ? []
-      : relatedOriginWarnings({ ...app, relatedOrigins: webauthn.origins });
+    skipped.length === 0 ? [] : relatedOriginWarnings({ ...app, relatedOrigins: webauthn.origins });
   return { webauthn, ...statements, warnings };
 }

@@ -172,7 +172,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
       schema: {
         tags,
         security,
-        summary: 'Files to host on the RP ID: webauthn, assetlinks.json, apple-app-site-association',
+        summary:
+          'Files to host on the RP ID: webauthn, assetlinks.json, apple-app-site-association',
         description:
           'The package name and Apple app ID are not stored by passkeyd; give them to fill the files, or edit the placeholders (docs/mobile.md).',
         params: AppIdParams,

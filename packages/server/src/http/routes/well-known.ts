@@ -30,7 +30,8 @@ export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = 
     },
     async (req, reply) => {
       const apps = await appsForRpId(storage, req.hostname);
-      if (apps.length === 0) throw new PasskeydError('not_found', 'No app has this host as its RP ID.');
+      if (apps.length === 0)
+        throw new PasskeydError('not_found', 'No app has this host as its RP ID.');
       // Browsers fetch it without credentials; a short cache keeps edits visible within minutes.
       return reply
         .header('content-type', 'application/json; charset=utf-8')

@@ -54,7 +54,8 @@ export const AdminApp = Type.Object(
     id: Type.String(),
     ...settings,
     warnings: Type.Array(Type.String(), {
-      description: 'Advice about the settings, such as more related-origin labels than browsers honour.',
+      description:
+        'Advice about the settings, such as more related-origin labels than browsers honour.',
     }),
     created_at: Timestamp,
     updated_at: Timestamp,
