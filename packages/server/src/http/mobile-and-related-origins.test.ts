@@ -204,6 +204,11 @@ function suite(databaseUrl: () => string | undefined, env: Record<string, string
       expect(r.body).toEqual({ origins: [RELATED] });
     });
 
+    it('matches the host case-insensitively and without the root dot', async () => {
+      const r = await get('LocalHost.');
+      expect([r.status, r.body]).toEqual([200, { origins: [RELATED] }]);
+    });
+
     it('answers 404 not_found for a host that is no app’s RP ID', async () => {
       const r = await get('shop.example');
       expect([r.status, r.body.code]).toEqual([404, 'not_found']);

@@ -10,8 +10,13 @@ import {
 
 /** The apps `GET /.well-known/webauthn` on this host speaks for: those whose RP ID is the host. */
 export async function appsForRpId(storage: Storage, host: string): Promise<App[]> {
+  return appsOnHost(await storage.apps.list(), host);
+}
+
+/** A host name is case-insensitive and may end in the root's dot; an RP ID is stored without. */
+export function appsOnHost(apps: readonly App[], host: string): App[] {
   const rpId = host.toLowerCase().replace(/\.$/, '');
-  return (await storage.apps.list()).filter((a) => a.rpId === rpId);
+  return apps.filter((a) => a.rpId === rpId);
 }
 
 /**

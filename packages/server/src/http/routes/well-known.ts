@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { appsForRpId } from '../../domain/apps/well-known.js';
 import { wellKnownWebauthn } from '../../domain/apps/related-origins.js';
+import { appsOnHost } from '../../domain/apps/well-known.js';
 import { PasskeydError } from '../../domain/errors.js';
 import type { Storage } from '../../domain/ports.js';
+import type { App } from '../../domain/types.js';
 import { errorResponses } from '../schemas/common.js';
 
 /**
@@ -16,6 +17,23 @@ export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = 
   scope,
   { storage },
 ) => {
+  // Anyone may ask, as often as they like, so the app list is read at most once per
+  // LIST_TTL_MS per node rather than per request; browsers cache the answer longer anyway.
+  const LIST_TTL_MS = 5_000;
+  let cached: { at: number; apps: Promise<App[]> } | undefined;
+  const appsOn = async (host: string): Promise<App[]> => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= LIST_TTL_MS) {
+      const apps = storage.apps.list();
+      cached = { at: now, apps };
+      // A failed read is not remembered: the next request tries the database again.
+      apps.catch(() => {
+        if (cached?.apps === apps) cached = undefined;
+      });
+    }
+    return appsOnHost(await cached.apps, host);
+  };
+
   scope.get(
     '/.well-known/webauthn',
     {
@@ -29,7 +47,7 @@ export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = 
       },
     },
     async (req, reply) => {
-      const apps = await appsForRpId(storage, req.hostname);
+      const apps = await appsOn(req.hostname);
       if (apps.length === 0)
         throw new PasskeydError('not_found', 'No app has this host as its RP ID.');
       // Browsers fetch it without credentials; a short cache keeps edits visible within minutes.
