@@ -295,6 +295,15 @@ describeWithBrowser('admin console (Chromium)', () => {
       hints: ['client-device', 'hybrid'],
       prevent_last_passkey_removal: true,
     });
+    // The files to host on the RP ID (docs/mobile.md), filled in with what the operator types.
+    const aasa = page.getByLabel(
+      'https://storefront.example/.well-known/apple-app-site-association',
+      { exact: true },
+    );
+    await visible(aasa);
+    await page.getByLabel('Apple app ID').fill('ABCDE12345.example.storefront');
+    await page.getByLabel('Apple app ID').press('Tab');
+    await expect.poll(() => aasa.textContent()).toContain('ABCDE12345.example.storefront');
     await page.getByRole('tab', { name: 'Browser' }).click();
     await shot('app');
 

@@ -13,17 +13,28 @@ export interface AdminApp {
   rp_id: string;
   rp_name: string;
   origins: string[];
+  related_origins: string[];
   user_verification: UserVerification;
   authenticator_attachment: Attachment;
   ceremony_timeout_ms: number;
   transaction_ttl_seconds: number | null;
   hints: Hint[];
   prevent_last_passkey_removal: boolean;
+  /** Advice from the server, e.g. more related-origin labels than browsers honour. */
+  warnings: string[];
   created_at: string;
   updated_at: string;
 }
 
-export type AppSettings = Omit<AdminApp, 'id' | 'created_at' | 'updated_at'>;
+export type AppSettings = Omit<AdminApp, 'id' | 'created_at' | 'updated_at' | 'warnings'>;
+
+/** The files an operator hosts on the RP ID (docs/mobile.md). */
+export interface AppWellKnown {
+  webauthn: { origins: string[] };
+  assetlinks: unknown[];
+  apple_app_site_association: { webcredentials: { apps: string[] } };
+  warnings: string[];
+}
 
 export interface ApiKey {
   id: string;
@@ -186,6 +197,9 @@ export const api = {
     ),
   updateApp: async (appId: string, patch: Partial<AppSettings>) =>
     (await call<{ app: AdminApp }>('PATCH', app(appId), patch)).app,
+
+  wellKnown: (appId: string, p: { android_package?: string; apple_app_id?: string }) =>
+    call<AppWellKnown>('GET', `${app(appId)}/well-known${query(p)}`),
 
   listKeys: async (appId: string) =>
     (await call<{ keys: ApiKey[] }>('GET', `${app(appId)}/keys`)).keys,

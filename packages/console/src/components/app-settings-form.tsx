@@ -16,6 +16,7 @@ interface Draft {
   rp_id: string;
   rp_name: string;
   origins: string;
+  related_origins: string;
   user_verification: UserVerification;
   authenticator_attachment: '' | 'platform' | 'cross-platform';
   ceremony_timeout_s: string;
@@ -30,6 +31,7 @@ function draftOf(app?: AdminApp): Draft {
     rp_id: app?.rp_id ?? '',
     rp_name: app?.rp_name ?? '',
     origins: app?.origins.join('\n') ?? '',
+    related_origins: app?.related_origins.join('\n') ?? '',
     user_verification: app?.user_verification ?? 'preferred',
     authenticator_attachment: app?.authenticator_attachment ?? '',
     ceremony_timeout_s: String((app?.ceremony_timeout_ms ?? 300_000) / 1000),
@@ -46,6 +48,10 @@ function settingsOf(d: Draft): AppSettings {
     rp_id: d.rp_id.trim(),
     rp_name: d.rp_name.trim() || d.name.trim(),
     origins: d.origins
+      .split(/[\s,]+/)
+      .map((o) => o.trim())
+      .filter(Boolean),
+    related_origins: d.related_origins
       .split(/[\s,]+/)
       .map((o) => o.trim())
       .filter(Boolean),
@@ -150,7 +156,26 @@ export function AppSettingsForm({
           />
           <p id="origins-help" class="help">
             One per line: the exact <code>scheme://host[:port]</code> of each page that runs passkey
-            ceremonies. https, or http on localhost for development.
+            ceremonies, on the RP ID. https, or http on localhost for development. An Android app:
+            <code>android:apk-key-hash:</code> and its signing certificate&rsquo;s SHA-256 in
+            base64url.
+          </p>
+        </div>
+        <div class="field">
+          <label for="app-related-origins">Related origins</label>
+          <textarea
+            id="app-related-origins"
+            rows={2}
+            spellcheck={false}
+            autoCapitalize="off"
+            placeholder="https://example.co.uk"
+            aria-describedby="related-origins-help"
+            value={d.related_origins}
+            onInput={set('related_origins')}
+          />
+          <p id="related-origins-help" class="help">
+            One per line: https pages on <em>other</em> domains allowed to use this RP ID (WebAuthn
+            Related Origin Requests). passkeyd lists them at <code>/.well-known/webauthn</code>.
           </p>
         </div>
       </fieldset>

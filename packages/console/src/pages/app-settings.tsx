@@ -6,6 +6,7 @@ import { CopyButton } from '../components/copy-button.js';
 import { PageHeader } from '../components/page-header.js';
 import { Snippets } from '../components/snippets.js';
 import { Time } from '../components/time.js';
+import { WellKnownFiles } from '../components/well-known-files.js';
 
 export function AppSettingsPage({ app }: { app: AdminApp }) {
   const { reload } = useApps();
@@ -28,6 +29,11 @@ export function AppSettingsPage({ app }: { app: AdminApp }) {
         </div>
         <CopyButton text={app.id} label="Copy the app ID" />
       </div>
+      {app.warnings.map((w) => (
+        <div class="alert alert-warn" role="status" key={w}>
+          <div>{w}</div>
+        </div>
+      ))}
       <Snippets app={app} />
       <section class="card card-pad" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
@@ -45,6 +51,7 @@ export function AppSettingsPage({ app }: { app: AdminApp }) {
           }}
         />
       </section>
+      <WellKnownFiles app={app} />
     </>
   );
 }

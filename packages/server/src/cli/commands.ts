@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, describeSettings, type Config } from '../config/config.js';
 import { createApiKey, revokeApiKey } from '../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../domain/apps/apps.js';
+import { appWellKnown } from '../domain/apps/well-known.js';
 import type { AppSettingsInput } from '../domain/apps/app-settings.js';
 import { systemClock } from '../domain/ports.js';
 import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/types.js';
@@ -35,6 +36,7 @@ Commands:
   migrate                       Apply database migrations and exit
   backup FILE                   Copy the SQLite database to FILE while serving (docs/deploy.md)
   app create|list|show|update   Manage apps
+  app well-known|mobile         Files to host on an app's RP ID (docs/mobile.md)
   key create|list|revoke        Manage an app's API keys
   import | export               Move users and passkeys in and out of an app (docs/migration.md)
 
@@ -46,6 +48,9 @@ const APP_OPTIONS = {
   'rp-id': { type: 'string' },
   'rp-name': { type: 'string' },
   origin: { type: 'string', multiple: true },
+  'related-origin': { type: 'string', multiple: true },
+  'android-package': { type: 'string' },
+  'apple-app-id': { type: 'string' },
   'user-verification': { type: 'string' },
   attachment: { type: 'string' },
   'timeout-ms': { type: 'string' },
@@ -60,7 +65,10 @@ const APP_HELP = `Options:
   --name NAME                 Display name of the app
   --rp-id DOMAIN              WebAuthn relying party ID (e.g. example.com, or localhost)
   --rp-name NAME              Relying party name shown by authenticators (default: --name)
-  --origin URL                Allowed origin, exact scheme://host[:port]; repeat for several
+  --origin URL                Allowed origin, exact scheme://host[:port] on the RP ID, or an
+                              Android app's android:apk-key-hash:HASH; repeat for several
+  --related-origin URL        https origin on another domain (WebAuthn Related Origin
+                              Requests, served at /.well-known/webauthn); repeat for several
   --user-verification POLICY  required | preferred (default) | discouraged
   --attachment KIND           platform | cross-platform | any (default: any)
   --timeout-ms MS             Ceremony timeout (default 300000)
@@ -78,7 +86,11 @@ const HELPS: Record<string, string> = {
   'app create': `Usage: passkeyd app create --name NAME --rp-id DOMAIN --origin URL [--origin URL…] [options]\n\nCreates an app and its first API key (shown once).\n\n${APP_HELP}`,
   'app list': 'Usage: passkeyd app list [--json]',
   'app show': 'Usage: passkeyd app show APP_ID [--json]',
-  'app update': `Usage: passkeyd app update APP_ID [options]\n\nChanges the given settings; --origin replaces the whole list.\n\n${APP_HELP}`,
+  'app update': `Usage: passkeyd app update APP_ID [options]\n\nChanges the given settings; --origin and --related-origin replace the whole list.\n\n${APP_HELP}`,
+  'app well-known':
+    "Usage: passkeyd app well-known APP_ID\n\nPrints the /.well-known/webauthn JSON for the app's RP ID (the related origins of every app on it),\nto host at https://RP_ID/.well-known/webauthn if that path is not routed to passkeyd.",
+  'app mobile':
+    'Usage: passkeyd app mobile APP_ID [--android-package NAME] [--apple-app-id TEAMID.BUNDLE_ID] [--json]\n\nPrints the assetlinks.json statement (one per app, with the SHA-256 of each Android origin)\nand the apple-app-site-association webcredentials entry to host on the RP ID. passkeyd does\nnot store the package name or app ID; without them a placeholder is printed.',
   'key create':
     'Usage: passkeyd key create --app APP_ID [--name NAME] [--json]\n\nCreates an API key. The secret is printed once and never stored.',
   'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
@@ -93,6 +105,7 @@ function appSettings(v: Record<string, unknown>): AppSettingsInput {
   if (v['rp-id'] !== undefined) s.rpId = String(v['rp-id']);
   if (v['rp-name'] !== undefined) s.rpName = String(v['rp-name']);
   if (v.origin !== undefined) s.origins = v.origin as string[];
+  if (v['related-origin'] !== undefined) s.relatedOrigins = v['related-origin'] as string[];
   if (v['user-verification'] !== undefined) {
     const uv = String(v['user-verification']);
     if (!['required', 'preferred', 'discouraged'].includes(uv))
@@ -208,6 +221,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           { ...s, name: s.name!, rpId: s.rpId!, origins: s.origins! },
           deps(storage),
         );
+        warn(ctx, adminAppToWire(app).warnings);
         out.print(
           {
             app_id: app.id,
@@ -247,12 +261,47 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
             ? await getApp(storage, appId)
             : await updateApp(appId, appSettings(v), deps(storage));
         const w = adminAppToWire(app);
+        warn(ctx, w.warnings);
         out.print({ app: w }, () =>
           Object.entries(w)
             .map(
               ([k, val]) => `${k.padEnd(24)} ${Array.isArray(val) ? val.join(' ') : String(val)}`,
             )
             .join('\n'),
+        );
+        return 0;
+      });
+    }
+    case 'app well-known':
+    case 'app mobile': {
+      const appId = positionals[0];
+      if (!appId) throw new UsageError(`${name} needs an APP_ID`);
+      return withStorage(ctx, async (storage) => {
+        const { rpId } = await getApp(storage, appId);
+        const w = await appWellKnown(storage, appId, {
+          androidPackage: v['android-package'],
+          appleAppId: v['apple-app-id'],
+        });
+        warn(ctx, w.warnings);
+        if (name === 'app well-known') {
+          // The file itself, so `passkeyd app well-known APP > webauthn` is ready to host.
+          ctx.stdout(`${JSON.stringify(w.webauthn, null, 2)}\n`);
+          return 0;
+        }
+        const files = {
+          assetlinks: w.assetlinks,
+          apple_app_site_association: w.appleAppSiteAssociation,
+        };
+        out.print(files, () =>
+          [
+            `# https://${rpId}/.well-known/assetlinks.json`,
+            w.assetlinks.length
+              ? JSON.stringify(w.assetlinks, null, 2)
+              : '(no android:apk-key-hash: origin in the app; add one with app update --origin)',
+            '',
+            `# https://${rpId}/.well-known/apple-app-site-association (merge into an existing file)`,
+            JSON.stringify(w.appleAppSiteAssociation, null, 2),
+          ].join('\n'),
         );
         return 0;
       });
@@ -287,6 +336,10 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     }
   }
   throw new UsageError(`unknown command "${name}"`);
+}
+
+function warn(ctx: CliContext, warnings: readonly string[]): void {
+  for (const w of warnings) ctx.stderr(`warning: ${w}\n`);
 }
 
 async function serve(ctx: CliContext): Promise<number> {

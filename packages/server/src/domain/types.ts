@@ -12,8 +12,13 @@ export interface App {
   name: string;
   rpId: string;
   rpName: string;
-  /** Exact origins (scheme://host[:port]) allowed to run ceremonies and call the frontend API. */
+  /**
+   * Exact origins allowed to run ceremonies: web origins (scheme://host[:port]) on the RP ID,
+   * which may also call the frontend API, and Android app origins (`android:apk-key-hash:…`).
+   */
   origins: string[];
+  /** Web origins off the RP ID, allowed by Related Origin Requests (WebAuthn L3 §5.11). */
+  relatedOrigins: string[];
   userVerification: UserVerificationPolicy;
   /** Used when the browser asks for `any`/nothing; null leaves the choice to the browser. */
   authenticatorAttachment: AuthenticatorAttachment | null;

@@ -11,6 +11,7 @@ import { PasskeydError } from '../domain/errors.js';
 import { liveSettings } from './auth/live-settings.js';
 import type { HttpDeps } from './context.js';
 import { registerDocs } from './plugins/docs.js';
+import { wellKnownRoutes } from './routes/well-known.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerInputHygiene } from './plugins/input-hygiene.js';
 import { registerSecurityHeaders, setSecurityHeaders } from './plugins/security-headers.js';
@@ -185,6 +186,7 @@ export async function buildApp(
   });
 
   await app.register(healthRoutes, { storage: deps.storage });
+  await app.register(wellKnownRoutes, { storage: deps.storage });
   await app.register(frontendRoutes, { prefix: '/v1', deps, ...(budget ? { budget } : {}) });
   await app.register(managementRoutes, { prefix: '/v1', deps });
   await app.register(adminRoutes, { prefix: '/v1/admin', deps });

@@ -1,5 +1,7 @@
 import type { ApiKey, App, Credential, Nonce, User, UserEvent } from '../domain/types.js';
 import { lookupAuthenticator } from '../domain/aaguid/lookup.js';
+import { webOrigins } from '../domain/apps/app-origins.js';
+import { relatedOriginWarnings } from '../domain/apps/related-origins.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -114,9 +116,10 @@ export function appInfoToWire(a: App) {
   return {
     id: a.id,
     name: a.name,
-    auth_origin: a.origins[0] ?? '',
+    // The app's web origins (passage-wire.md §3.10); an Android app origin is not one.
+    auth_origin: webOrigins(a)[0] ?? '',
     type: 'flex' as const,
-    additional_auth_origins: a.origins.slice(1),
+    additional_auth_origins: webOrigins(a).slice(1),
     created_at: iso(a.createdAt),
     rp_id: a.rpId,
     user_metadata_schema: [],
@@ -135,12 +138,14 @@ export function adminAppToWire(a: App) {
     rp_id: a.rpId,
     rp_name: a.rpName,
     origins: a.origins,
+    related_origins: a.relatedOrigins,
     user_verification: a.userVerification,
     authenticator_attachment: a.authenticatorAttachment,
     ceremony_timeout_ms: a.ceremonyTimeoutMs,
     transaction_ttl_seconds: a.transactionTtlSeconds,
     hints: a.hints,
     prevent_last_passkey_removal: a.preventLastPasskeyRemoval,
+    warnings: relatedOriginWarnings(a),
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };

@@ -18,6 +18,7 @@ describe('sqlite purge', () => {
         rpId: 'example.com',
         rpName: 'n',
         origins: ['https://example.com'],
+        relatedOrigins: [],
         userVerification: 'preferred',
         authenticatorAttachment: null,
         ceremonyTimeoutMs: 60_000,

@@ -35,6 +35,7 @@ describe('sqlite storage', () => {
         rpId: 'example.com',
         rpName: 'n',
         origins: ['https://example.com'],
+        relatedOrigins: [],
         userVerification: 'preferred',
         authenticatorAttachment: null,
         ceremonyTimeoutMs: 1000,

@@ -40,6 +40,7 @@ function anApp(over: Partial<App> = {}): App {
     rpId: 'example.com',
     rpName: 'Example',
     origins: ['https://example.com', 'https://login.example.com:8443'],
+    relatedOrigins: [],
     userVerification: 'preferred',
     authenticatorAttachment: null,
     ceremonyTimeoutMs: 300_000,
@@ -245,7 +246,11 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         const changed: App = {
           ...app,
           name: 'Renamed',
-          origins: ['https://new.example.com'],
+          origins: [
+            'https://new.example.com',
+            'android:apk-key-hash:tKw6Ge7o37y4Bnt3d4D3QANhM8gMWz_a3aCEAUCT6-E',
+          ],
+          relatedOrigins: ['https://example.co.uk', 'https://example.de'],
           authenticatorAttachment: 'cross-platform',
           ceremonyTimeoutMs: 60_000,
           transactionTtlSeconds: 30,

@@ -11,6 +11,7 @@ export interface AppSettingsInput {
   rpId?: string;
   rpName?: string;
   origins?: string[];
+  relatedOrigins?: string[];
   userVerification?: UserVerificationPolicy;
   authenticatorAttachment?: AuthenticatorAttachment | null;
   ceremonyTimeoutMs?: number;
@@ -28,6 +29,7 @@ const bad = (message: string, field: string) =>
  * value is a mistake, not something to strip silently.
  */
 export function normalizeOrigin(value: string): string {
+  if (value.startsWith(ANDROID_ORIGIN_PREFIX)) return checkAndroidOrigin(value);
   let url: URL;
   try {
     url = new URL(value);
@@ -50,6 +52,29 @@ export function normalizeOrigin(value: string): string {
   return url.origin;
 }
 
+/**
+ * Credential Manager sends an Android app's origin as `android:apk-key-hash:` followed by the
+ * unpadded base64url SHA-256 of the app's signing certificate (Android "Credential Manager:
+ * verify origin"). That is exactly 43 characters, and since 32 bytes leave 2 spare bits in the
+ * last character, only a canonical encoding can ever match: anything else is a typo.
+ */
+export const ANDROID_ORIGIN_PREFIX = 'android:apk-key-hash:';
+const APK_KEY_HASH = /^[A-Za-z0-9_-]{43}$/;
+
+export const isAndroidOrigin = (origin: string): boolean =>
+  origin.startsWith(ANDROID_ORIGIN_PREFIX);
+
+function checkAndroidOrigin(value: string): string {
+  const hash = value.slice(ANDROID_ORIGIN_PREFIX.length);
+  if (!APK_KEY_HASH.test(hash) || Buffer.from(hash, 'base64url').toString('base64url') !== hash) {
+    throw bad(
+      `origin "${value}" must be android:apk-key-hash: and the 43-character unpadded base64url SHA-256 of the app's signing certificate (see docs/mobile.md)`,
+      'origins',
+    );
+  }
+  return value;
+}
+
 function isLocalhost(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost');
 }
@@ -66,9 +91,13 @@ export function checkRpIdAgainstOrigins(rpId: string, origins: string[]): void {
     throw bad(`RP ID "${rpId}" must be a lowercase domain name such as example.com`, 'rp_id');
   }
   for (const origin of origins) {
-    const host = new URL(origin).hostname;
-    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
-      throw bad(`origin ${origin} is not on RP ID ${rpId} or one of its subdomains`, 'origins');
+    // An app origin has no host: Digital Asset Links on the RP ID's domain vouch for it instead.
+    if (isAndroidOrigin(origin)) continue;
+    if (!isOnRpId(origin, rpId)) {
+      throw bad(
+        `origin ${origin} is not on RP ID ${rpId} or one of its subdomains; an origin on another domain belongs in related_origins`,
+        'origins',
+      );
     }
   }
 }
@@ -88,6 +117,33 @@ export function validateHints(hints: readonly string[], field = 'hints'): WebAut
   return [...hints] as WebAuthnHint[];
 }
 
+function isOnRpId(origin: string, rpId: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === rpId || host.endsWith(`.${rpId}`);
+}
+
+/**
+ * Related Origin Requests (WebAuthn L3 §5.11) let a page on another domain use this RP ID once
+ * the RP ID's `/.well-known/webauthn` lists it. They are a list of their own, so a foreign
+ * origin is never added by a typo in `origins`; and only such origins, since an origin on the RP
+ * ID needs no well-known file. https only: the browser fetches that file only for secure origins.
+ */
+export function validateRelatedOrigins(rpId: string, values: readonly string[]): string[] {
+  const related = [...new Set(values.map(normalizeOrigin))];
+  for (const origin of related) {
+    if (isAndroidOrigin(origin) || !origin.startsWith('https:')) {
+      throw bad(`related origin ${origin} must be an https web origin`, 'related_origins');
+    }
+    if (isOnRpId(origin, rpId)) {
+      throw bad(
+        `related origin ${origin} is on RP ID ${rpId}; list it in origins instead`,
+        'related_origins',
+      );
+    }
+  }
+  return related;
+}
+
 export function validateAppSettings(
   s: Required<Pick<AppSettingsInput, 'name' | 'rpId' | 'origins'>> & AppSettingsInput,
 ) {
@@ -97,6 +153,7 @@ export function validateAppSettings(
   const origins = [...new Set(s.origins.map(normalizeOrigin))];
   const rpId = s.rpId.trim().toLowerCase();
   checkRpIdAgainstOrigins(rpId, origins);
+  const relatedOrigins = validateRelatedOrigins(rpId, s.relatedOrigins ?? []);
   const rpName = (s.rpName ?? name).trim() || name;
   const ceremonyTimeoutMs = s.ceremonyTimeoutMs ?? 300_000;
   if (
@@ -115,6 +172,7 @@ export function validateAppSettings(
     rpId,
     rpName,
     origins,
+    relatedOrigins,
     userVerification: s.userVerification ?? 'preferred',
     authenticatorAttachment: s.authenticatorAttachment ?? null,
     ceremonyTimeoutMs,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import type { DomainDeps } from '../deps.js';
 import { decodeBase64Any } from '../encoding.js';
+import { ceremonyOrigins, pageOrigins } from '../apps/app-origins.js';
 import { PasskeydError, isPasskeydError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import {
@@ -122,7 +123,8 @@ export async function finishAuthentication(
             },
             {
               challenge: handshake.challenge,
-              origins: app.origins,
+              origins: ceremonyOrigins(app),
+              topOrigins: pageOrigins(app),
               rpIdHash: rpIdHashOf(app.rpId),
               requireUserVerification,
             },
@@ -222,15 +224,16 @@ async function verifyWithSimpleWebAuthn(
     {
       type: 'webauthn.get',
       challenge: handshake.challenge,
-      origins: app.origins,
+      origins: ceremonyOrigins(app),
+      topOrigins: pageOrigins(app),
     },
   );
   try {
     const r = await verifyAuthenticationResponse({
       response: toSimpleWebAuthnAssertion(response),
       expectedChallenge: handshake.challenge,
-      expectedOrigin: app.origins,
-      expectedTopOrigin: app.origins,
+      expectedOrigin: ceremonyOrigins(app),
+      expectedTopOrigin: pageOrigins(app),
       expectedRPID: app.rpId,
       requireUserVerification,
       credential: {

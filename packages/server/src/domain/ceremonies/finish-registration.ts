@@ -10,6 +10,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { DomainDeps } from '../deps.js';
 import { toBase64Url } from '../encoding.js';
+import { ceremonyOrigins, pageOrigins } from '../apps/app-origins.js';
 import { PasskeydError, isPasskeydError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import {
@@ -75,7 +76,8 @@ export async function finishRegistration(
   checkClientData(parseClientData(clientDataJSON), {
     type: 'webauthn.create',
     challenge: handshake.challenge,
-    origins: app.origins,
+    origins: ceremonyOrigins(app),
+    topOrigins: pageOrigins(app),
   });
 
   let authData: ReturnType<typeof parseAuthenticatorData>;
@@ -170,7 +172,7 @@ export async function finishRegistration(
     const verification = await verifyRegistrationResponse({
       response: swaResponse,
       expectedChallenge: handshake.challenge,
-      expectedOrigin: app.origins,
+      expectedOrigin: ceremonyOrigins(app),
       expectedRPID: app.rpId,
       requireUserPresence: requireUP,
       requireUserVerification: requireUV,

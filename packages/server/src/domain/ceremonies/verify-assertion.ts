@@ -11,6 +11,8 @@ import {
 export interface AssertionExpectations {
   challenge: string;
   origins: readonly string[];
+  /** Pages that may frame the ceremony (clientDataJSON.topOrigin); defaults to `origins`. */
+  topOrigins?: readonly string[];
   /** SHA-256 of the app's RP ID, computed once per app. */
   rpIdHash: Buffer;
   requireUserVerification: boolean;
@@ -53,6 +55,7 @@ export function verifyAssertion(
     type: 'webauthn.get',
     challenge: expected.challenge,
     origins: expected.origins,
+    ...(expected.topOrigins ? { topOrigins: expected.topOrigins } : {}),
   });
 
   let parsed: ReturnType<typeof parseAuthenticatorData>;

@@ -105,6 +105,8 @@ export function checkClientData(
     type: 'webauthn.create' | 'webauthn.get';
     challenge: string;
     origins: readonly string[];
+    /** Pages that may frame the ceremony; defaults to `origins`. */
+    topOrigins?: readonly string[];
   },
 ): void {
   if (c.type !== expected.type) {
@@ -119,7 +121,7 @@ export function checkClientData(
   if (!expected.origins.includes(c.origin)) {
     throw new PasskeydError('origin_mismatch', `Origin ${c.origin} is not allowed for this app.`);
   }
-  checkCrossOrigin(c, expected.origins);
+  checkCrossOrigin(c, expected.topOrigins ?? expected.origins);
   if (c.tokenBinding !== undefined) {
     const tb = c.tokenBinding as { status?: unknown } | null;
     if (

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../domain/types.js';
 import type { Storage } from '../../domain/ports.js';
 import { isIdOf } from '../../domain/secrets.js';
+import { pageOrigins } from '../../domain/apps/app-origins.js';
 import type { BrowserBudget } from '../rate-limit/browser-budget.js';
 import { clientAddress } from '../rate-limit/client-address.js';
 
@@ -63,7 +64,7 @@ export function registerFrontendCors(
     // An unknown app has no origin list; echoing the origin lets the browser read the
     // `app_not_found` error instead of a bare network failure, and reveals nothing (anyone can
     // already tell the app does not exist).
-    if (origin && (!app || app.origins.includes(origin))) {
+    if (origin && (!app || pageOrigins(app).includes(origin))) {
       reply.header('access-control-allow-origin', origin);
     }
     await budget?.charge(address, app?.id ?? null, reply);

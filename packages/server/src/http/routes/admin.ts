@@ -8,7 +8,15 @@ import { liveSettings } from '../auth/live-settings.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken } from '../context.js';
 import { adminAppToWire, apiKeyToWire } from '../presenters.js';
-import { CreateAppBody, CreateKeyBody, KeyParams, UpdateAppBody } from '../schemas/admin.js';
+import { appWellKnown } from '../../domain/apps/well-known.js';
+import {
+  AppWellKnown,
+  CreateAppBody,
+  CreateKeyBody,
+  KeyParams,
+  MobileStatementsQuery,
+  UpdateAppBody,
+} from '../schemas/admin.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
 import { consoleSessionAuth, sessionCookie } from './console.js';
 
@@ -84,6 +92,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           name: b.name,
           rpId: b.rp_id,
           origins: b.origins,
+          ...(b.related_origins !== undefined ? { relatedOrigins: b.related_origins } : {}),
           ...(b.rp_name !== undefined ? { rpName: b.rp_name } : {}),
           ...(b.user_verification !== undefined ? { userVerification: b.user_verification } : {}),
           ...(b.authenticator_attachment !== undefined
@@ -151,6 +160,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           rpId: b.rp_id,
           rpName: b.rp_name,
           origins: b.origins,
+          relatedOrigins: b.related_origins,
           userVerification: b.user_verification,
           authenticatorAttachment: b.authenticator_attachment,
           ceremonyTimeoutMs: b.ceremony_timeout_ms,
@@ -161,6 +171,35 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
         deps,
       );
       return { app: adminAppToWire(app) };
+    },
+  );
+
+  scope.get(
+    '/apps/:appId/well-known',
+    {
+      schema: {
+        tags,
+        security,
+        summary:
+          'Files to host on the RP ID: webauthn, assetlinks.json, apple-app-site-association',
+        description:
+          'The package name and Apple app ID are not stored by passkeyd; give them to fill the files, or edit the placeholders (docs/mobile.md).',
+        params: AppIdParams,
+        querystring: MobileStatementsQuery,
+        response: { 200: AppWellKnown, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const w = await appWellKnown(deps.storage, req.params.appId, {
+        androidPackage: req.query.android_package,
+        appleAppId: req.query.apple_app_id,
+      });
+      return {
+        webauthn: w.webauthn,
+        assetlinks: w.assetlinks,
+        apple_app_site_association: w.appleAppSiteAssociation,
+        warnings: w.warnings,
+      };
     },
   );
 

@@ -17,7 +17,17 @@ const settings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   rp_id: Type.String({ minLength: 1, maxLength: 253 }),
   rp_name: Type.String({ minLength: 1, maxLength: 200 }),
-  origins: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 50 }),
+  origins: Type.Array(Type.String({ maxLength: 300 }), {
+    minItems: 1,
+    maxItems: 50,
+    description:
+      'Web origins on the RP ID (https://…) and Android app origins (android:apk-key-hash:…).',
+  }),
+  related_origins: Type.Array(Type.String({ maxLength: 300 }), {
+    maxItems: 50,
+    description:
+      'https origins off the RP ID, for Related Origin Requests (WebAuthn L3 §5.11); served at /.well-known/webauthn.',
+  }),
   user_verification: UV,
   authenticator_attachment: Attachment,
   ceremony_timeout_ms: Type.Integer({ minimum: 10_000, maximum: 3_600_000 }),
@@ -40,6 +50,7 @@ export const CreateAppBody = Type.Object({
   name: settings.name,
   rp_id: settings.rp_id,
   origins: settings.origins,
+  related_origins: Type.Optional(settings.related_origins),
   rp_name: Type.Optional(settings.rp_name),
   user_verification: Type.Optional(settings.user_verification),
   authenticator_attachment: Type.Optional(settings.authenticator_attachment),
@@ -54,6 +65,10 @@ export const AdminApp = Type.Object(
   {
     id: Type.String(),
     ...settings,
+    warnings: Type.Array(Type.String(), {
+      description:
+        'Advice about the settings, such as more related-origin labels than browsers honour.',
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -77,3 +92,29 @@ export const KeyParams = Type.Object({
   appId: Type.String({ maxLength: 100 }),
   keyId: Type.String({ maxLength: 100 }),
 });
+
+export const MobileStatementsQuery = Type.Object({
+  android_package: Type.Optional(Type.String({ maxLength: 255 })),
+  apple_app_id: Type.Optional(Type.String({ maxLength: 255 })),
+});
+
+export const AppWellKnown = Type.Object(
+  {
+    webauthn: Type.Object({ origins: Type.Array(Type.String()) }),
+    assetlinks: Type.Array(
+      Type.Object({
+        relation: Type.Array(Type.String()),
+        target: Type.Object({
+          namespace: Type.Literal('android_app'),
+          package_name: Type.String(),
+          sha256_cert_fingerprints: Type.Array(Type.String()),
+        }),
+      }),
+    ),
+    apple_app_site_association: Type.Object({
+      webcredentials: Type.Object({ apps: Type.Array(Type.String()) }),
+    }),
+    warnings: Type.Array(Type.String()),
+  },
+  { title: 'AppWellKnown' },
+);

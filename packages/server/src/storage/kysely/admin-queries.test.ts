@@ -32,6 +32,7 @@ function app(): App {
     rpId: 'shop.example',
     rpName: 'Shop',
     origins: ['https://shop.example'],
+    relatedOrigins: [],
     userVerification: 'preferred',
     authenticatorAttachment: null,
     ceremonyTimeoutMs: 300_000,

@@ -9,6 +9,7 @@ export interface AppsTable {
   rp_id: string;
   rp_name: string;
   origins: string;
+  related_origins: string;
   user_verification: string;
   authenticator_attachment: string | null;
   ceremony_timeout_ms: number;

@@ -7,6 +7,7 @@ import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
 import * as m007 from './007-conditional-create.js';
 import * as m009 from './009-hints-step-up.js';
+import * as m010 from './010-related-origins.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-nonce-details': m006,
   '007-conditional-create': m007,
   '009-hints-step-up': m009,
+  '010-related-origins': m010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
