@@ -22,6 +22,10 @@ describe('sqlite purge', () => {
         authenticatorAttachment: null,
         ceremonyTimeoutMs: 60_000,
         transactionTtlSeconds: null,
+        attestation: 'none',
+        aaguidPolicy: 'any',
+        aaguids: [],
+        requireFidoCertified: false,
         createdAt: 1,
         updatedAt: 1,
       });

@@ -39,6 +39,10 @@ describe('sqlite storage', () => {
         authenticatorAttachment: null,
         ceremonyTimeoutMs: 1000,
         transactionTtlSeconds: null,
+        attestation: 'none',
+        aaguidPolicy: 'any',
+        aaguids: [],
+        requireFidoCertified: false,
         createdAt: 1,
         updatedAt: 1,
       });

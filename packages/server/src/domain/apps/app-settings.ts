@@ -1,5 +1,11 @@
 import { PasskeydError } from '../errors.js';
-import type { AuthenticatorAttachment, UserVerificationPolicy } from '../types.js';
+import type {
+  AaguidPolicy,
+  AttestationConveyance,
+  AuthenticatorAttachment,
+  UserVerificationPolicy,
+} from '../types.js';
+import { validateAuthenticatorPolicy } from './authenticator-policy-settings.js';
 
 export interface AppSettingsInput {
   name?: string;
@@ -10,6 +16,11 @@ export interface AppSettingsInput {
   authenticatorAttachment?: AuthenticatorAttachment | null;
   ceremonyTimeoutMs?: number;
   transactionTtlSeconds?: number | null;
+  // Attestation and authenticator policy (authenticator-policy-settings.ts).
+  attestation?: AttestationConveyance;
+  aaguidPolicy?: AaguidPolicy;
+  aaguids?: string[];
+  requireFidoCertified?: boolean;
 }
 
 const bad = (message: string, field: string) =>
@@ -97,5 +108,6 @@ export function validateAppSettings(
     authenticatorAttachment: s.authenticatorAttachment ?? null,
     ceremonyTimeoutMs,
     transactionTtlSeconds: ttl,
+    ...validateAuthenticatorPolicy(s),
   };
 }

@@ -36,6 +36,10 @@ function app(): App {
     authenticatorAttachment: null,
     ceremonyTimeoutMs: 300_000,
     transactionTtlSeconds: null,
+    attestation: 'none',
+    aaguidPolicy: 'any',
+    aaguids: [],
+    requireFidoCertified: false,
     createdAt: T0,
     updatedAt: T0,
   };

@@ -12,6 +12,8 @@ import type {
   EventType,
   UserVerificationPolicy,
   AuthenticatorAttachment,
+  AttestationConveyance,
+  AaguidPolicy,
 } from '../../domain/types.js';
 import type { Database } from './schema.js';
 
@@ -33,6 +35,10 @@ export const appFromRow = (r: Row<'apps'>): App => ({
   authenticatorAttachment: r.authenticator_attachment as AuthenticatorAttachment | null,
   ceremonyTimeoutMs: n(r.ceremony_timeout_ms),
   transactionTtlSeconds: nn(r.transaction_ttl_seconds),
+  attestation: r.attestation as AttestationConveyance,
+  aaguidPolicy: r.aaguid_policy as AaguidPolicy,
+  aaguids: JSON.parse(r.aaguids) as string[],
+  requireFidoCertified: n(r.require_fido_certified) === 1,
   createdAt: n(r.created_at),
   updatedAt: n(r.updated_at),
 });
@@ -47,6 +53,10 @@ export const appToRow = (a: App): Row<'apps'> => ({
   authenticator_attachment: a.authenticatorAttachment,
   ceremony_timeout_ms: a.ceremonyTimeoutMs,
   transaction_ttl_seconds: a.transactionTtlSeconds,
+  attestation: a.attestation,
+  aaguid_policy: a.aaguidPolicy,
+  aaguids: JSON.stringify(a.aaguids),
+  require_fido_certified: a.requireFidoCertified ? 1 : 0,
   created_at: a.createdAt,
   updated_at: a.updatedAt,
 });

@@ -4,6 +4,7 @@ import * as m002 from './002-console-sessions.js';
 import * as m003 from './003-console-session-token.js';
 import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
+import * as m008 from './008-mds.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-console-session-token': m003,
   '005-events-retention': m005,
   '006-nonce-details': m006,
+  '008-mds': m008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
