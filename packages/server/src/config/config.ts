@@ -41,6 +41,11 @@ export interface Config {
   consoleSessionMaxHours: number;
   /** false: no Swagger UI at /docs (/openapi.json stays). */
   docs: boolean;
+  /**
+   * PEM file of the root(s) `passkeyd mds import` verifies a BLOB against instead of FIDO's
+   * (tests, a private metadata service); null: the shipped FIDO MDS roots.
+   */
+  mdsRootCert: string | null;
 }
 
 export class ConfigError extends Error {
@@ -313,6 +318,23 @@ export const SETTINGS = [
     default: true,
     doc: 'Serve the Swagger UI at /docs (false: off; /openapi.json is always served).',
     parse: bool,
+  }),
+  setting({
+    env: 'PASSKEYD_MDS_ROOT_CERT',
+    key: 'mdsRootCert',
+    default: null,
+    doc: 'PEM file of the root `passkeyd mds import` trusts instead of the FIDO MDS root (testing, a private MDS).',
+    parse: (s) => {
+      let pem: string;
+      try {
+        pem = readFileSync(s, 'utf8');
+      } catch (e) {
+        throw new Error(`cannot read ${s}: ${(e as Error).message}`);
+      }
+      if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+        throw new Error(`${s} holds no PEM certificate`);
+      return s;
+    },
   }),
 ] as const;
 

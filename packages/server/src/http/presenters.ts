@@ -75,6 +75,7 @@ export function listedUserToWire(u: User) {
 
 const ACTIONS: Record<string, 'register' | 'login' | 'other'> = {
   passkey_register: 'register',
+  passkey_register_refused: 'register',
   passkey_login: 'login',
   passkey_login_failed: 'login',
 };
@@ -82,6 +83,7 @@ const ACTIONS: Record<string, 'register' | 'login' | 'other'> = {
 export function eventToWire(e: UserEvent) {
   const failed =
     e.type === 'passkey_login_failed' ||
+    e.type === 'passkey_register_refused' ||
     e.type === 'counter_regression' ||
     e.type === 'backup_eligibility_changed';
   return {
@@ -139,6 +141,10 @@ export function adminAppToWire(a: App) {
     authenticator_attachment: a.authenticatorAttachment,
     ceremony_timeout_ms: a.ceremonyTimeoutMs,
     transaction_ttl_seconds: a.transactionTtlSeconds,
+    attestation: a.attestation,
+    aaguid_policy: a.aaguidPolicy,
+    aaguids: a.aaguids,
+    require_fido_certified: a.requireFidoCertified,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };

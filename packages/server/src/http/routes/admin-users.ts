@@ -27,6 +27,7 @@ declare module 'fastify' {
 
 const EVENT_TYPES = [
   'passkey_register',
+  'passkey_register_refused',
   'passkey_login',
   'passkey_login_failed',
   'passkey_revoke',

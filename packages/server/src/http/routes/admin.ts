@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
+import type { AppSettingsInput } from '../../domain/apps/app-settings.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { adminTokens } from '../auth/tokens.js';
 import type { HttpDeps } from '../context.js';
@@ -93,6 +94,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           ...(b.transaction_ttl_seconds !== undefined
             ? { transactionTtlSeconds: b.transaction_ttl_seconds }
             : {}),
+          ...authenticatorPolicyInput(b),
         },
         deps,
       );
@@ -149,6 +151,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           authenticatorAttachment: b.authenticator_attachment,
           ceremonyTimeoutMs: b.ceremony_timeout_ms,
           transactionTtlSeconds: b.transaction_ttl_seconds,
+          ...authenticatorPolicyInput(b),
         },
         deps,
       );
@@ -242,3 +245,20 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
     },
   );
 };
+
+/** The attestation and authenticator policy fields of an app body, in domain names. */
+function authenticatorPolicyInput(b: {
+  attestation?: AppSettingsInput['attestation'];
+  aaguid_policy?: AppSettingsInput['aaguidPolicy'];
+  aaguids?: string[];
+  require_fido_certified?: boolean;
+}): AppSettingsInput {
+  return {
+    ...(b.attestation !== undefined ? { attestation: b.attestation } : {}),
+    ...(b.aaguid_policy !== undefined ? { aaguidPolicy: b.aaguid_policy } : {}),
+    ...(b.aaguids !== undefined ? { aaguids: b.aaguids } : {}),
+    ...(b.require_fido_certified !== undefined
+      ? { requireFidoCertified: b.require_fido_certified }
+      : {}),
+  };
+}

@@ -12,6 +12,11 @@ const Attachment = Type.Union([
   Type.Null(),
 ]);
 
+const Aaguid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  maxLength: 36,
+});
+
 const settings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   rp_id: Type.String({ minLength: 1, maxLength: 253 }),
@@ -24,6 +29,20 @@ const settings = {
     Type.Integer({ minimum: 10, maximum: 86_400 }),
     Type.Null(),
   ]),
+  // Attestation and authenticator policy (docs/attestation.md).
+  attestation: Type.Union(
+    [Type.Literal('none'), Type.Literal('direct'), Type.Literal('enterprise')],
+    {
+      description: 'WebAuthn attestation conveyance asked for at registration (default none).',
+    },
+  ),
+  aaguid_policy: Type.Union([Type.Literal('any'), Type.Literal('allow'), Type.Literal('deny')], {
+    description: 'any (default): no list; allow: only the listed AAGUIDs; deny: all but them.',
+  }),
+  aaguids: Type.Array(Aaguid, { maxItems: 500 }),
+  require_fido_certified: Type.Boolean({
+    description: 'Only authenticators whose FIDO metadata has a FIDO_CERTIFIED* status.',
+  }),
 };
 
 export const CreateAppBody = Type.Object({
@@ -35,6 +54,10 @@ export const CreateAppBody = Type.Object({
   authenticator_attachment: Type.Optional(settings.authenticator_attachment),
   ceremony_timeout_ms: Type.Optional(settings.ceremony_timeout_ms),
   transaction_ttl_seconds: Type.Optional(settings.transaction_ttl_seconds),
+  attestation: Type.Optional(settings.attestation),
+  aaguid_policy: Type.Optional(settings.aaguid_policy),
+  aaguids: Type.Optional(settings.aaguids),
+  require_fido_certified: Type.Optional(settings.require_fido_certified),
 });
 export const UpdateAppBody = Type.Partial(Type.Object(settings), { minProperties: 1 });
 
