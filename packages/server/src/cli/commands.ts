@@ -7,6 +7,7 @@ import { systemClock } from '../domain/ports.js';
 import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/types.js';
 import { adminAppToWire, apiKeyToWire } from '../http/presenters.js';
 import { startServer } from '../server.js';
+import { readMdsRoots, runMds } from './mds.js';
 import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
 import { migrateToLatest } from '../storage/kysely/migrations/index.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -33,6 +34,7 @@ Commands:
   app create|list|show|update   Manage apps
   key create|list|revoke        Manage an app's API keys
   import | export               Move users and passkeys in and out of an app (docs/migration.md)
+  mds import|show               Import the FIDO Metadata Service BLOB (docs/attestation.md)
 
 Every command takes --help and --json (machine-readable output).
 Configuration comes from the environment (see: passkeyd serve --help).`;
@@ -46,6 +48,10 @@ const APP_OPTIONS = {
   attachment: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'transaction-ttl': { type: 'string' },
+  attestation: { type: 'string' },
+  'aaguid-policy': { type: 'string' },
+  aaguid: { type: 'string', multiple: true },
+  'require-certified': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -59,6 +65,10 @@ const APP_HELP = `Options:
   --attachment KIND           platform | cross-platform | any (default: any)
   --timeout-ms MS             Ceremony timeout (default 300000)
   --transaction-ttl SECONDS   Transaction lifetime (default: server setting)
+  --attestation KIND          none (default) | direct | enterprise (docs/attestation.md)
+  --aaguid-policy POLICY      any (default) | allow | deny: which authenticator models may register
+  --aaguid AAGUID             An AAGUID of the allow- or deny-list; repeat for several (replaces the list)
+  --require-certified BOOL    true: only FIDO certified authenticators (needs the MDS BLOB)
   --json                      Print JSON`;
 
 const HELPS: Record<string, string> = {
@@ -74,6 +84,10 @@ const HELPS: Record<string, string> = {
   'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
   ...PORTABILITY_HELPS,
+  'mds import':
+    'Usage: passkeyd mds import FILE [--json]\n\nVerifies an MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/) against the FIDO root\n(or PASSKEYD_MDS_ROOT_CERT) and stores it for every node. Run it monthly (docs/attestation.md).',
+  'mds show':
+    'Usage: passkeyd mds show [--json]\n\nThe stored BLOB: serial number, next update, entries.',
 };
 
 function appSettings(v: Record<string, unknown>): AppSettingsInput {
@@ -96,6 +110,25 @@ function appSettings(v: Record<string, unknown>): AppSettingsInput {
   }
   if (v['timeout-ms'] !== undefined) s.ceremonyTimeoutMs = Number(v['timeout-ms']);
   if (v['transaction-ttl'] !== undefined) s.transactionTtlSeconds = Number(v['transaction-ttl']);
+  if (v.attestation !== undefined) {
+    const a = String(v.attestation);
+    if (!['none', 'direct', 'enterprise'].includes(a))
+      throw new UsageError('--attestation must be none, direct or enterprise');
+    s.attestation = a as AppSettingsInput['attestation'];
+  }
+  if (v['aaguid-policy'] !== undefined) {
+    const p = String(v['aaguid-policy']);
+    if (!['any', 'allow', 'deny'].includes(p))
+      throw new UsageError('--aaguid-policy must be any, allow or deny');
+    s.aaguidPolicy = p as AppSettingsInput['aaguidPolicy'];
+  }
+  if (v.aaguid !== undefined) s.aaguids = v.aaguid as string[];
+  if (v['require-certified'] !== undefined) {
+    const c = String(v['require-certified']);
+    if (c !== 'true' && c !== 'false')
+      throw new UsageError('--require-certified must be true or false');
+    s.requireFidoCertified = c === 'true';
+  }
   return s;
 }
 
@@ -118,7 +151,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     ctx.stdout(`${HELP}\n`);
     return group ? 0 : 1;
   }
-  const twoLevel = group === 'app' || group === 'key';
+  const twoLevel = group === 'app' || group === 'key' || group === 'mds';
   const name = twoLevel ? `${group} ${maybeSub ?? ''}`.trim() : group;
   const args = twoLevel ? rest : [maybeSub, ...rest].filter((a): a is string => a !== undefined);
   if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);
@@ -154,6 +187,16 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
         (m) => new UsageError(m),
       );
     }
+    case 'mds import':
+    case 'mds show':
+      return withStorage(ctx, (storage) =>
+        runMds(name, positionals, {
+          storage,
+          out,
+          rootCertificates: readMdsRoots(ctx.config.mdsRootCert),
+          usage: (m) => new UsageError(m),
+        }),
+      );
     case 'migrate':
       return withStorage(ctx, async (s) => {
         const applied = await migrateToLatest(s.db as never);

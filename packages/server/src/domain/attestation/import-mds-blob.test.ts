@@ -78,7 +78,7 @@ describe('mds import', () => {
     const forged = `${h}.${Buffer.from(Buffer.from(p, 'base64url').toString().replace('"no":11', '"no":12')).toString('base64url')}.${s}`;
     expect(await refusal(importWith(forged))).toBe('invalid_mds_blob');
     const sig = Buffer.from(s, 'base64url');
-    sig[10] ^= 1;
+    sig.writeUInt8(sig.readUInt8(10) ^ 1, 10);
     expect(await refusal(importWith(`${h}.${p}.${sig.toString('base64url')}`))).toBe(
       'invalid_mds_blob',
     );

@@ -69,7 +69,9 @@ const AdminEvent = Type.Object({
   device_id: Type.Union([Type.String(), Type.Null()]),
   ip_addr: Type.Union([Type.String(), Type.Null()]),
   user_agent: Type.Union([Type.String(), Type.Null()]),
-  detail: Type.Union([Type.String(), Type.Null()], { description: 'Error code of a failure.' }),
+  detail: Type.Union([Type.String(), Type.Null()], {
+    description: 'Error code of a failure; for passkey_register_refused, the AAGUID and why.',
+  }),
   created_at: Timestamp,
 });
 
