@@ -5,6 +5,8 @@
 
 export type UserVerification = 'required' | 'preferred' | 'discouraged';
 export type Attachment = 'platform' | 'cross-platform' | null;
+export type Attestation = 'none' | 'direct' | 'enterprise';
+export type AaguidPolicy = 'any' | 'allow' | 'deny';
 
 export interface AdminApp {
   id: string;
@@ -16,8 +18,18 @@ export interface AdminApp {
   authenticator_attachment: Attachment;
   ceremony_timeout_ms: number;
   transaction_ttl_seconds: number | null;
+  attestation: Attestation;
+  aaguid_policy: AaguidPolicy;
+  aaguids: string[];
+  require_fido_certified: boolean;
   created_at: string;
   updated_at: string;
+}
+
+/** An authenticator model of the server's AAGUID table. */
+export interface KnownAuthenticator {
+  aaguid: string;
+  name: string;
 }
 
 export type AppSettings = Omit<AdminApp, 'id' | 'created_at' | 'updated_at'>;
@@ -173,6 +185,9 @@ export const api = {
   /** Ends every console session, this one included (a stolen cookie, a removed token). */
   signOutEverywhere: () => call<{ deleted: number }>('DELETE', '/v1/admin/console-sessions'),
 
+  listAuthenticators: async () =>
+    (await call<{ authenticators: KnownAuthenticator[] }>('GET', '/v1/admin/authenticators'))
+      .authenticators,
   listApps: async () => (await call<{ apps: AdminApp[] }>('GET', '/v1/admin/apps')).apps,
   getApp: async (appId: string) => (await call<{ app: AdminApp }>('GET', app(appId))).app,
   createApp: (settings: Partial<AppSettings> & Pick<AppSettings, 'name' | 'rp_id' | 'origins'>) =>

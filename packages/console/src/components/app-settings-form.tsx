@@ -7,6 +7,11 @@ import {
   type UserVerification,
 } from '../api.js';
 import { ErrorAlert } from './alert.js';
+import {
+  AuthenticatorPolicyFields,
+  policyDraftOf,
+  type PolicyDraft,
+} from './authenticator-policy-fields.js';
 
 /** The fields of an app, as the admin API names them; used to create and to edit. */
 
@@ -19,6 +24,7 @@ interface Draft {
   authenticator_attachment: '' | 'platform' | 'cross-platform';
   ceremony_timeout_s: string;
   transaction_ttl_seconds: string;
+  policy: PolicyDraft;
 }
 
 function draftOf(app?: AdminApp): Draft {
@@ -32,6 +38,7 @@ function draftOf(app?: AdminApp): Draft {
     ceremony_timeout_s: String((app?.ceremony_timeout_ms ?? 300_000) / 1000),
     transaction_ttl_seconds:
       app?.transaction_ttl_seconds == null ? '' : String(app.transaction_ttl_seconds),
+    policy: policyDraftOf(app),
   };
 }
 
@@ -49,6 +56,7 @@ function settingsOf(d: Draft): AppSettings {
     ceremony_timeout_ms: Math.round(Number(d.ceremony_timeout_s) * 1000),
     transaction_ttl_seconds:
       d.transaction_ttl_seconds.trim() === '' ? null : Number(d.transaction_ttl_seconds),
+    ...d.policy,
   };
 }
 
@@ -221,6 +229,8 @@ export function AppSettingsForm({
           </div>
         </div>
       </fieldset>
+
+      <AuthenticatorPolicyFields value={d.policy} onChange={(policy) => setD({ ...d, policy })} />
 
       <ErrorAlert error={error} />
       <div class="form-actions">

@@ -191,6 +191,15 @@ function policySuite(label: string, databaseUrl: () => string | undefined) {
       expect(unknown.body).toMatchObject({ code: 'authenticator_not_allowed' });
     });
 
+    it('should list the AAGUID table’s authenticator names for the console', async () => {
+      const r = await admin('GET', '/authenticators');
+      expect(r.status).toBe(200);
+      const list = r.body.authenticators as { aaguid: string; name: string }[];
+      expect(list.find((a) => a.aaguid === 'ee882879-721c-4913-9775-3dfcce97072a')?.name).toMatch(
+        /YubiKey/,
+      );
+    });
+
     it('should refuse an allow-list or certified-only under attestation none with 400', async () => {
       for (const policy of [
         { aaguid_policy: 'allow', aaguids: [CERTIFIED] },

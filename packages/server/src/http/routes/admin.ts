@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { listAuthenticators } from '../../domain/aaguid/lookup.js';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
 import type { AppSettingsInput } from '../../domain/apps/app-settings.js';
@@ -46,6 +47,24 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
     api_key: Type.String({ description: 'Shown once.' }),
     api_key_id: Type.String(),
   });
+
+  scope.get(
+    '/authenticators',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Authenticator models known by AAGUID (for allow- and deny-lists)',
+        response: {
+          200: Type.Object({
+            authenticators: Type.Array(Type.Object({ aaguid: Type.String(), name: Type.String() })),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({ authenticators: listAuthenticators() }),
+  );
 
   scope.get(
     '/apps',
