@@ -32,7 +32,11 @@ export function buildAttestationObject(input: AttestationInput): Bytes {
       : signWithKey(input.key, signed);
     attStmt.set('alg', cert ? -7 : input.coseAlg);
     attStmt.set('sig', input.corruptSignature ? flipLastBit(sig) : sig);
-    if (cert) attStmt.set('x5c', cert.x5c.map((c) => new Uint8Array(c)));
+    if (cert)
+      attStmt.set(
+        'x5c',
+        cert.x5c.map((c) => new Uint8Array(c)),
+      );
   } else if (input.corruptSignature) {
     throw new TypeError(
       'badAttestationSignature needs attestation "packed"; "none" has no signature',
