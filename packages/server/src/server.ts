@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Config } from './config/config.js';
+import { SETTINGS, type Config } from './config/config.js';
 import { KeyCache } from './domain/ceremonies/key-cache.js';
 import type { DomainDeps } from './domain/deps.js';
 import { systemClock, type Clock } from './domain/ports.js';
+import { LiveSettings, ROTATABLE_KEYS } from './http/auth/live-settings.js';
 import { buildApp } from './http/build-app.js';
 import type { KyselyStorage } from './storage/kysely/kysely-storage.js';
 import { openStorage } from './storage/open-storage.js';
@@ -14,7 +15,26 @@ export interface RunningServer {
   url: string;
   /** Stops accepting, drains in-flight requests, stops the purge timer, closes the database. */
   close(): Promise<void>;
+  /**
+   * Applies a newly read configuration's admin and metrics tokens and log level (SIGHUP), without
+   * touching a connection; other changed settings are named in a warning and wait for a restart.
+   */
+  reload(next: Readonly<Config>): ReloadReport;
 }
+
+export interface ReloadReport {
+  adminTokens: { added: number; removed: number; total: number };
+  metricsTokens: { added: number; removed: number; total: number };
+  logLevel: Config['logLevel'];
+  /** Environment names of changed settings that need a restart (not applied). */
+  needRestart: string[];
+}
+
+const diffIds = (before: readonly string[], after: readonly string[]) => ({
+  added: after.filter((id) => !before.includes(id)).length,
+  removed: before.filter((id) => !after.includes(id)).length,
+  total: after.length,
+});
 
 export function domainDeps(
   config: Readonly<Config>,
@@ -43,8 +63,10 @@ export async function startServer(
     databaseUrl: config.databaseUrl,
     pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
   });
-  const deps = { ...domainDeps(config, storage, opts.clock), config };
+  const live = new LiveSettings(config);
+  const deps = { ...domainDeps(config, storage, opts.clock), config, live };
   const app = await buildApp(deps, opts.logger === undefined ? {} : { logger: opts.logger });
+  const metricsAtStart = !live.current.metricsTokens.empty;
 
   let purging = false;
   const purge = async () => {
@@ -90,6 +112,50 @@ export async function startServer(
       if (timer) clearInterval(timer);
       await app.close();
       await storage.close();
+    },
+    reload: (next) => {
+      const { previous, next: now } = live.replace(next);
+      // The level set on the root logger reaches every request that starts from now on (Fastify
+      // makes each request's logger a child of it); requests in flight keep theirs. The line
+      // is written at whichever of the two levels is more verbose, so it shows either way.
+      // (A test app built with `logger: false` has no levels to change.)
+      const log = app.log as typeof app.log & {
+        levels?: { values: Record<string, number> };
+        levelVal?: number;
+      };
+      const levels = log.levels?.values;
+      const setLevel = () => {
+        if (levels) log.level = now.logLevel;
+      };
+      if (levels && (levels[now.logLevel] ?? Infinity) < (log.levelVal ?? Infinity)) setLevel();
+      const report: ReloadReport = {
+        adminTokens: diffIds(previous.adminTokens.ids, now.adminTokens.ids),
+        metricsTokens: diffIds(previous.metricsTokens.ids, now.metricsTokens.ids),
+        logLevel: now.logLevel,
+        needRestart: SETTINGS.filter(
+          (s) =>
+            !(ROTATABLE_KEYS as readonly string[]).includes(s.key) &&
+            JSON.stringify(next[s.key]) !== JSON.stringify(config[s.key]),
+        ).map((s) => s.env),
+      };
+      app.log.info(
+        {
+          admin_tokens: report.adminTokens,
+          metrics_tokens: report.metricsTokens,
+          log_level: report.logLevel,
+        },
+        'configuration reloaded: admin and metrics tokens and log level replaced',
+      );
+      setLevel();
+      // /metrics and its hooks exist only if a metrics token was set at start-up (build-app.ts).
+      if (!metricsAtStart && !now.metricsTokens.empty)
+        report.needRestart.push('PASSKEYD_METRICS_TOKEN');
+      if (report.needRestart.length)
+        app.log.warn(
+          { settings: report.needRestart },
+          'configuration reload: these changed settings need a restart and were not applied',
+        );
+      return report;
     },
   };
 }

@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
-import { describeSettings, type Config } from '../config/config.js';
+import { ConfigError, describeSettings, type Config } from '../config/config.js';
 import { createApiKey, revokeApiKey } from '../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../domain/apps/apps.js';
 import type { AppSettingsInput } from '../domain/apps/app-settings.js';
 import { systemClock } from '../domain/ports.js';
 import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/types.js';
 import { adminAppToWire, apiKeyToWire } from '../http/presenters.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 import { readMdsRoots, runMds } from './mds.js';
 import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
 import { migrateToLatest } from '../storage/kysely/migrations/index.js';
 import { openStorage } from '../storage/open-storage.js';
+import { BACKUP_HELP, BackupRefused, backupSqlite } from './backup.js';
 import { makeOut, table } from './output.js';
 import { PORTABILITY_HELPS, PORTABILITY_OPTIONS, runExport, runImport } from './import-export.js';
 
@@ -22,6 +23,8 @@ export interface CliContext {
   config: Readonly<Config>;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** Reads the configuration again, as at start-up (main.ts: environment and config file). */
+  reloadConfig?: () => Readonly<Config>;
 }
 
 export const HELP = `passkeyd: self-hosted, Passage-compatible passkey service
@@ -31,6 +34,7 @@ Usage: passkeyd <command> [options]
 Commands:
   serve                         Run the server (HTTP API, migrations at start-up)
   migrate                       Apply database migrations and exit
+  backup FILE                   Copy the SQLite database to FILE while serving (docs/deploy.md)
   app create|list|show|update   Manage apps
   key create|list|revoke        Manage an app's API keys
   import | export               Move users and passkeys in and out of an app (docs/migration.md)
@@ -72,7 +76,7 @@ const APP_HELP = `Options:
   --json                      Print JSON`;
 
 const HELPS: Record<string, string> = {
-  serve: `Usage: passkeyd serve\n\nRuns the HTTP server. Settings (environment variables):\n${describeSettings()}\n\nOptional PASSKEYD_CONFIG_FILE names a JSON file with the same keys; the environment wins.`,
+  serve: `Usage: passkeyd serve\n\nRuns the HTTP server. Settings (environment variables):\n${describeSettings()}\n\nOptional PASSKEYD_CONFIG_FILE names a JSON file with the same keys; the environment wins.\n\nSIGHUP re-reads the file and the environment and applies the admin and metrics tokens and LOG_LEVEL\nwithout a restart; keep those in the file to rotate them (the environment of a process is fixed).`,
   migrate:
     'Usage: passkeyd migrate [--json]\n\nApplies pending migrations to DATABASE_URL and exits.',
   'app create': `Usage: passkeyd app create --name NAME --rp-id DOMAIN --origin URL [--origin URL…] [options]\n\nCreates an app and its first API key (shown once).\n\n${APP_HELP}`,
@@ -83,6 +87,7 @@ const HELPS: Record<string, string> = {
     'Usage: passkeyd key create --app APP_ID [--name NAME] [--json]\n\nCreates an API key. The secret is printed once and never stored.',
   'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
+  backup: BACKUP_HELP,
   ...PORTABILITY_HELPS,
   'mds import':
     'Usage: passkeyd mds import FILE [--json]\n\nVerifies an MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/) against the FIDO root\n(or PASSKEYD_MDS_ROOT_CERT) and stores it for every node. Run it monthly (docs/attestation.md).',
@@ -197,6 +202,19 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           usage: (m) => new UsageError(m),
         }),
       );
+    case 'backup': {
+      const file = positionals[0];
+      if (!file || positionals.length > 1) throw new UsageError('backup needs one FILE');
+      try {
+        const r = await backupSqlite(ctx.config.databaseUrl, file);
+        out.print(r, () => `backed up ${r.pages} pages (${r.bytes} bytes) to ${r.file}`);
+        return 0;
+      } catch (err) {
+        if (!(err instanceof BackupRefused)) throw err;
+        ctx.stderr(`passkeyd: ${err.message}\n`);
+        return 2;
+      }
+    }
     case 'migrate':
       return withStorage(ctx, async (s) => {
         const applied = await migrateToLatest(s.db as never);
@@ -296,23 +314,60 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
 }
 
 async function serve(ctx: CliContext): Promise<number> {
-  const server = await startServer(ctx.config);
+  // SIGHUP re-reads the configuration and swaps in the admin and metrics tokens and the log
+  // level (issue 16, item 5); its default action would end the process, so the handler is in
+  // place before start-up (a SIGHUP then is applied once the server listens). Nothing is
+  // closed: open connections and requests in flight carry on. A configuration that does not
+  // load is refused whole and the running one kept, so a typo cannot lock operators out.
+  let server: RunningServer | undefined;
+  let pending = false;
+  const reload = () => {
+    if (!server) {
+      pending = true;
+      return;
+    }
+    if (!ctx.reloadConfig) return;
+    try {
+      server.reload(ctx.reloadConfig());
+    } catch (err) {
+      server.app.log.error(
+        err instanceof ConfigError ? { problems: err.problems } : { err },
+        'configuration reload failed: keeping the current settings',
+      );
+    }
+  };
+  process.on('SIGHUP', reload);
+  try {
+    server = await startServer(ctx.config);
+  } catch (err) {
+    process.off('SIGHUP', reload);
+    throw err;
+  }
+  const running = server;
   ctx.stderr(
-    `passkeyd listening on ${server.url} (storage: ${server.storage.engine}; API: ${server.url}/v1, docs: ${server.url}/docs)\n`,
+    `passkeyd listening on ${running.url} (storage: ${running.storage.engine}; API: ${running.url}/v1, docs: ${running.url}/docs)\n`,
   );
+  if (pending) reload();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      server.app.log.info({ signal }, 'shutting down: draining requests');
-      server.close().then(
-        () => resolve(0),
-        (err: unknown) => {
-          ctx.stderr(`shutdown failed: ${String(err)}\n`);
-          resolve(1);
-        },
-      );
+      running.app.log.info({ signal }, 'shutting down: draining requests');
+      // The SIGHUP handler stays while draining: without it a SIGHUP would end the process.
+      running
+        .close()
+        .then(
+          () => 0,
+          (err: unknown) => {
+            ctx.stderr(`shutdown failed: ${String(err)}\n`);
+            return 1;
+          },
+        )
+        .then((code) => {
+          process.off('SIGHUP', reload);
+          resolve(code);
+        });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -155,6 +155,25 @@ describe('passkeyd import and export', () => {
     });
   });
 
+  it('reads a CSV whose quote never closes in one pass and reports it by line, with the rows before it', async () => {
+    // The hand-written splitter re-read everything after the quote on every line (quadratic).
+    const file = join(dir, 'broken.csv');
+    writeFileSync(
+      file,
+      `id,publicKey,user_id,webauthnUserID\nnot-base64!,\\x00,csv-before,AAAA\n"${'x,y\n'.repeat(200_000)}`,
+    );
+    const started = Date.now();
+    const r = await cli('import', '--app', appId, '--from', 'simplewebauthn', '--json', file);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ records: 2, records_invalid: 1, credentials_invalid: 1 });
+    expect(report.issues.map((i: any) => [i.line, i.message])).toEqual([
+      [2, expect.any(String)],
+      [3, 'A quoted field is never closed.'],
+    ]);
+  }, 30_000);
+
   it('explains its usage mistakes', async () => {
     await expect(cli('import', '--app', appId)).rejects.toThrow(/needs --app APP_ID and a FILE/);
     await expect(cli('import', '--app', appId, '--from', 'okta', 'x')).rejects.toThrow(

@@ -14,7 +14,6 @@ import { passageKeys } from '../domain/portability/converters/passage.js';
 import { exportPasskeys, type ExportStats } from '../domain/portability/export-passkeys.js';
 import type { ImportIssue, ImportReport } from '../domain/portability/format.js';
 import { importPasskeys } from '../domain/portability/import-passkeys.js';
-import { readLines } from '../domain/portability/read-lines.js';
 import { parseSource } from '../domain/portability/records.js';
 import type { Out } from './output.js';
 
@@ -90,7 +89,7 @@ export async function runImport(
   const report = await ctx.withStorage(async (storage) => {
     const deps = { storage, clock: ctx.clock ?? systemClock };
     const app = await getApp(storage, appId);
-    const records = convert(parseSource(readLines(input, { onBytes: bar?.bytes })), from, opts);
+    const records = convert(parseSource(input, { onBytes: bar?.bytes }), from, opts);
     return importPasskeys(app, records, deps, {
       dryRun: Boolean(values['dry-run']),
       onProgress: bar?.records,
@@ -134,7 +133,7 @@ export async function runExport(
 
 async function readKeys(path: string): Promise<ReturnType<typeof passageKeys>> {
   const rows: Record<string, unknown>[] = [];
-  for await (const r of parseSource(readLines(createReadStream(path)))) {
+  for await (const r of parseSource(createReadStream(path))) {
     if ('value' in r && typeof r.value === 'object' && r.value !== null)
       rows.push(r.value as Record<string, unknown>);
   }

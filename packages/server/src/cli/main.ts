@@ -9,7 +9,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
     const wantsHelp = argv.includes('--help') || argv.includes('-h') || argv.length === 0;
     const config = wantsHelp ? loadConfig({}) : loadConfig(process.env);
-    return await runCommand(argv, { config, stdout, stderr });
+    return await runCommand(argv, {
+      config,
+      stdout,
+      stderr,
+      reloadConfig: () => loadConfig(process.env),
+    });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {
       stderr(`passkeyd: ${err.message}\n`);

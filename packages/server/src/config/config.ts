@@ -28,6 +28,8 @@ export interface Config {
   /** Days an event is kept (0: forever). */
   eventRetentionDays: number;
   bodyLimitBytes: number;
+  /** Largest passkey import body the admin API reads (the CLI reads files of any size). */
+  importLimitBytes: number;
   keyCacheSize: number;
   verifier: 'lean' | 'simplewebauthn';
   pgPoolSize: number;
@@ -255,6 +257,15 @@ export const SETTINGS = [
     default: 65_536,
     doc: 'Largest accepted request body; larger ones get 413.',
     parse: int(1024, 10_485_760),
+  }),
+  setting({
+    env: 'PASSKEYD_IMPORT_LIMIT_BYTES',
+    key: 'importLimitBytes',
+    // 64 MiB holds about 180 000 passkeys in passkeyd's format (100 000 are ~35 MB) and imports
+    // in well under a minute; larger migrations go through the CLI or in several files.
+    default: 67_108_864,
+    doc: 'Largest passkey import body the admin API reads; larger ones get 413. The CLI has no limit.',
+    parse: int(65_536, 4_294_967_296),
   }),
   setting({
     env: 'PASSKEYD_KEY_CACHE_SIZE',

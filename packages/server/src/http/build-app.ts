@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PasskeydError } from '../domain/errors.js';
-import { metricsTokens } from './auth/tokens.js';
+import { liveSettings } from './auth/live-settings.js';
 import type { HttpDeps } from './context.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
@@ -41,9 +41,12 @@ export interface BuildAppOptions {
 
 /** Builds the HTTP app without listening (tests use inject or listen on port 0). */
 export async function buildApp(
-  deps: HttpDeps,
+  given: HttpDeps,
   opts: BuildAppOptions = {},
 ): Promise<FastifyInstance> {
+  // One holder for every route plugin, so a reload reaches the admin API, console and /metrics.
+  const live = liveSettings(given);
+  const deps: HttpDeps = { ...given, live };
   const app = Fastify({
     logger: opts.logger ?? {
       level: deps.config.logLevel,
@@ -122,12 +125,12 @@ export async function buildApp(
         })
       : undefined;
 
-  // Before any route plugin, so its hooks see every route. Off unless a metrics token is set.
-  const scrapers = metricsTokens(deps.config);
-  if (!scrapers.empty) {
+  // Before any route plugin, so its hooks see every route. Off unless a metrics token is set at
+  // start-up; a reload can replace the tokens but not add the route (server.ts says so).
+  if (!live.current.metricsTokens.empty) {
     const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
     registerMetricsHooks(app, metrics);
-    await app.register(metricsRoutes, { tokens: scrapers, metrics });
+    await app.register(metricsRoutes, { tokens: () => live.current.metricsTokens, metrics });
   }
 
   await app.register(swagger, {

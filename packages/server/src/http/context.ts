@@ -2,10 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { DomainDeps } from '../domain/deps.js';
 import type { RequestMeta } from '../domain/types.js';
+import type { LiveSettings } from './auth/live-settings.js';
 
 /** What route plugins receive: the validated config and the domain's dependencies. */
 export interface HttpDeps extends DomainDeps {
   config: Readonly<Config>;
+  /** The admin and metrics tokens and log level, swapped on SIGHUP; absent: fixed from config. */
+  live?: LiveSettings;
 }
 
 export function requestMeta(req: FastifyRequest): RequestMeta {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { newId } from '../domain/secrets.js';
 import { ManualClock, startTestServer, type TestServer } from '../testing/index.js';
 import { describeWithRedis, probeRedis, scratchPrefix } from './rate-limit/scratch-redis.js';
 
@@ -85,8 +86,9 @@ describe('the browser budget', () => {
     const s = await limited({ PASSKEYD_RATE_LIMIT_MAX: '3' });
     const lookups = vi.spyOn(s.server.storage.apps, 'get');
     const statuses = [];
+    // Well-formed ids, so each would cost a lookup (malformed ones are refused without one).
     for (let i = 0; i < 8; i++) {
-      const r = await browser(s, F3, { appId: `app_made_up_${i}` });
+      const r = await browser(s, F3, { appId: newId('app') });
       statuses.push(r.status);
       if (r.status === 429) {
         expect(r.body.code).toBe('rate_limited');

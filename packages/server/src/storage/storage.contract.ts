@@ -376,6 +376,34 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(after?.lastLoginAt).toBeGreaterThanOrEqual(NOW);
       });
 
+      it('counts logins and passkey uses past 2^31-1 (imported counts) and stops at 2^53-1', async () => {
+        // PostgreSQL's int4 ended at 2^31-1: the increment of such a user failed every sign-in.
+        const app = anApp();
+        await s.apps.create(app);
+        const INT4_MAX = 2 ** 31 - 1;
+        const high = await s.users.findOrCreate(aUser(app.id, { loginCount: INT4_MAX }));
+        const top = await s.users.findOrCreate(
+          aUser(app.id, { loginCount: Number.MAX_SAFE_INTEGER }),
+        );
+        const cred = aCredential(high, { usageCount: INT4_MAX });
+        const topCred = aCredential(top, { usageCount: Number.MAX_SAFE_INTEGER });
+        await s.credentials.create(cred);
+        await s.credentials.create(topCred);
+        for (const u of [high, top]) await s.users.recordLogin(app.id, u.id, NOW);
+        for (const c of [cred, topCred])
+          expect(
+            await s.credentials.recordUse(app.id, c.id, { signCount: 0, backedUp: true, now: NOW }),
+          ).toBe(true);
+        expect((await s.users.get(app.id, high.id))?.loginCount).toBe(INT4_MAX + 1);
+        expect((await s.credentials.get(app.id, cred.id))?.usageCount).toBe(INT4_MAX + 1);
+        // 2^53-1 is the largest count import takes and JavaScript holds exactly: it stays there,
+        // so an export of it imports back.
+        expect((await s.users.get(app.id, top.id))?.loginCount).toBe(Number.MAX_SAFE_INTEGER);
+        expect((await s.credentials.get(app.id, topCred.id))?.usageCount).toBe(
+          Number.MAX_SAFE_INTEGER,
+        );
+      });
+
       it('does not record a login on another app’s user', async () => {
         const { a, b } = await twoTenants();
         await s.users.recordLogin(b.id, a.user.id, NOW);

@@ -16,7 +16,6 @@ import type { Clock, Storage } from '../ports.js';
 import type { App } from '../types.js';
 import { exportPasskeys } from './export-passkeys.js';
 import { importPasskeys } from './import-passkeys.js';
-import { readLines } from './read-lines.js';
 import { parseSource } from './records.js';
 
 /**
@@ -41,9 +40,7 @@ async function* chunks(text: string) {
   yield Buffer.from(text);
 }
 const source = (lines: (object | string)[]) =>
-  parseSource(
-    readLines(chunks(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n'))),
-  );
+  parseSource(chunks(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')));
 
 async function collect(gen: AsyncGenerator<string>): Promise<string> {
   let out = '';
@@ -356,7 +353,7 @@ function describeImport(
         { name: 'Shop (new)', rpId: 'shop.example', origins: ['https://shop.example'] },
         deps(),
       );
-      const report = await importPasskeys(twin, parseSource(readLines(chunks(exported))), deps());
+      const report = await importPasskeys(twin, parseSource(chunks(exported)), deps());
       expect(report).toMatchObject({
         records: 2,
         users_created: 2,
@@ -365,6 +362,97 @@ function describeImport(
       });
       const strip = (text: string) => text.split('\n').slice(1).sort().join('\n');
       expect(strip(await collect(exportPasskeys(twin, deps())))).toBe(strip(exported));
+    });
+
+    it('refuses a record holding U+0000 with its line and field, and imports every other one', async () => {
+      // PostgreSQL refuses NUL in text: the batch failed with a 500, earlier batches stayed
+      // committed and no report came back. SQLite stored it. Now both refuse that one record.
+      const lines = Array.from({ length: 610 }, (_, i) => ({ external_id: `nul-user-${i}` }));
+      lines[304] = { external_id: 'nul-user-304\u0000admin' };
+      const report = await importPasskeys(app, source(lines), deps());
+      expect(report).toMatchObject({ records: 610, users_created: 609, records_invalid: 1 });
+      expect(report.issues).toEqual([
+        {
+          line: 305,
+          status: 'invalid',
+          code: 'invalid_request',
+          field: 'external_id',
+          message: 'external_id contains U+0000 (NUL).',
+        },
+      ]);
+      expect((await storage.users.list(app.id, { limit: 1, page: 1 })).total).toBe(609);
+    });
+
+    it('refuses lone surrogates, which PostgreSQL would fold into one user, anywhere in a record', async () => {
+      const report = await importPasskeys(
+        app,
+        source([
+          { external_id: 'carol\ud800' },
+          { external_id: 'carol\udfff' },
+          userLine('dave', b64u('handle-dave'), [
+            cred('dave-1', keys[0]!, { display_name: 'Work\u0000laptop' }),
+          ]),
+          userLine('erin', b64u('handle-erin'), [cred('erin-1', keys[1]!)]),
+        ]),
+        deps(),
+      );
+      expect(report).toMatchObject({
+        users_created: 1,
+        credentials_imported: 1,
+        records_invalid: 3,
+      });
+      expect(report.issues.map((i) => [i.line, i.code, i.field, i.external_id])).toEqual([
+        [1, 'invalid_request', 'external_id', undefined],
+        [2, 'invalid_request', 'external_id', undefined],
+        [3, 'invalid_request', 'credentials[0].display_name', 'dave'],
+      ]);
+      expect(report.issues[0]!.message).toMatch(/lone surrogate/);
+      expect(await storage.users.findByExternalId(app.id, 'carol\ufffd')).toBeUndefined();
+      expect(await storage.users.findByExternalId(app.id, 'dave')).toBeUndefined();
+      expect(await storage.users.findByExternalId(app.id, 'erin')).toBeDefined();
+    });
+
+    it('keeps login and usage counts up to 2^53-1 and exports them back unchanged', async () => {
+      // PostgreSQL's integer columns failed the batch above 2^31-1.
+      const MAX = Number.MAX_SAFE_INTEGER;
+      const report = await importPasskeys(
+        app,
+        source([
+          {
+            ...userLine('frank', b64u('handle-frank'), [
+              cred('frank-1', keys[0]!, { usage_count: MAX }),
+              cred('frank-2', keys[1]!, { usage_count: 2 ** 31 }),
+            ]),
+            login_count: MAX,
+          },
+          { external_id: 'gwen', login_count: 2 ** 31 - 1 },
+          { external_id: 'too-many', login_count: MAX + 1 },
+        ]),
+        deps(),
+      );
+      expect(report).toMatchObject({
+        users_created: 2,
+        credentials_imported: 2,
+        records_invalid: 1,
+      });
+      expect(report.issues.map((i) => [i.line, i.field])).toEqual([[3, 'login_count']]);
+      const frank = (await storage.users.findByExternalId(app.id, 'frank'))!;
+      expect(frank.loginCount).toBe(MAX);
+      const counts = (await storage.credentials.listByUser(app.id, frank.id))
+        .map((c) => c.usageCount)
+        .sort((a, b) => a - b);
+      expect(counts).toEqual([2 ** 31, MAX]);
+      // Signing in at 2^31-1 went past int4 on PostgreSQL: every later sign-in failed.
+      const gwen = (await storage.users.findByExternalId(app.id, 'gwen'))!;
+      await storage.users.recordLogin(app.id, gwen.id, clock.now());
+      expect((await storage.users.findByExternalId(app.id, 'gwen'))!.loginCount).toBe(2 ** 31);
+
+      const exported = await collect(exportPasskeys(app, deps()));
+      const lines = exported
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines.find((l) => l.external_id === 'frank')).toMatchObject({ login_count: MAX });
     });
   });
 }

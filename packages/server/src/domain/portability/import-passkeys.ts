@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { lookupAuthenticator } from '../aaguid/lookup.js';
 import type { DomainDeps } from '../deps.js';
 import { PasskeydError, isPasskeydError, type ErrorCode } from '../errors.js';
@@ -7,11 +9,13 @@ import type { ImportIssue, ImportReport } from './format.js';
 import {
   checkHeader,
   isHeader,
+  parseCredentials,
   parseRecord,
   type CredentialDraft,
   type ImportCandidate,
 } from './parse-record.js';
 import type { SourceRecord } from './records.js';
+import { findUnstorableString } from './unstorable-string.js';
 
 export interface ImportOptions {
   /** Validate and report, write nothing. */
@@ -22,11 +26,24 @@ export interface ImportOptions {
   maxIssues?: number;
 }
 
+/**
+ * Longest the import works before giving the event loop a turn. Input arrives in small pieces
+ * with a turn before each (decodeText), but a piece of short records, or a source that is not
+ * a stream, could still hold the loop; the server's other requests must not wait (issue 12).
+ */
+const TURN_MS = 20;
 /** Records per batch: one lookup round and one insert transaction each. */
 const BATCH_RECORDS = 500;
 const BATCH_CREDENTIALS = 1000;
 const DEFAULT_MAX_ISSUES = 10_000;
 const FALLBACK_DISPLAY_NAME = 'Passkey';
+
+/** What duplicate detection needs of a user: not the whole row. */
+type KnownUser = Pick<User, 'id' | 'webauthnUserId'>;
+
+/** A short digest: enough to tell two public keys apart, at a fraction of their size. */
+const keyDigest = (publicKey: string) =>
+  createHash('sha256').update(publicKey).digest('base64').slice(0, 22);
 
 interface Plan {
   line: number;
@@ -41,6 +58,11 @@ interface Plan {
  * the app with the same owner and key is skipped and reported as such, so a re-run after a
  * failure or a partial file only adds what is missing. Records are handled in batches of a few
  * hundred: one round of lookups and one database transaction per batch.
+ *
+ * Memory does not grow with the input's records: once a batch is written the database answers
+ * for it, and only the ids of users this run created stay behind (to count users correctly). A
+ * dry run writes nothing, so it remembers each planned user's id and handle, and each
+ * credential's owner and key digest.
  */
 export async function importPasskeys(
   app: App,
@@ -86,11 +108,13 @@ export async function importPasskeys(
     });
   };
 
-  // What this run has created or planned, so later batches (and a dry run, which writes
-  // nothing) see it like rows in the database.
-  const runUsers = new Map<string, User>();
+  // What this run has planned and not yet written (all of it in a dry run, which writes
+  // nothing), so later records see it like rows in the database.
+  const runUsers = new Map<string, KnownUser>();
   const runHandles = new Map<string, string>();
-  const runCredentials = new Map<string, { userId: string; publicKey: string }>();
+  const runCredentials = new Map<string, { userId: string; key: string }>();
+  // External ids of users this run created, and ids of existing users already counted.
+  const createdInRun = new Set<string>();
   const countedExisting = new Set<string>();
 
   let batch: ImportCandidate[] = [];
@@ -100,7 +124,13 @@ export async function importPasskeys(
   const flush = async () => {
     if (batch.length === 0) return;
     const plans = await planBatch(batch);
-    if (!opts.dryRun) await write(plans);
+    if (!opts.dryRun) {
+      await write(plans);
+      // Written: the next batch's lookups find these in the database.
+      runUsers.clear();
+      runHandles.clear();
+      runCredentials.clear();
+    }
     for (const p of plans) {
       if (p.newUser) report.users_created++;
       report.credentials_imported += p.credentials.length;
@@ -131,7 +161,7 @@ export async function importPasskeys(
     const usersByExternalId = new Map(byExternalId.map((u) => [u.externalId, u]));
     const ownerOfHandle = new Map(byHandle.map((u) => [u.webauthnUserId, u.externalId]));
     const credentialsById = new Map(
-      existing.map((c) => [c.credentialId, { userId: c.userId, publicKey: c.publicKey }]),
+      existing.map((c) => [c.credentialId, { userId: c.userId, key: keyDigest(c.publicKey) }]),
     );
 
     const plans: Plan[] = [];
@@ -162,10 +192,11 @@ export async function importPasskeys(
         }
       };
 
-      let user = runUsers.get(c.externalId) ?? usersByExternalId.get(c.externalId);
+      let user: KnownUser | undefined =
+        runUsers.get(c.externalId) ?? usersByExternalId.get(c.externalId);
       let newUser: User | undefined;
       if (user) {
-        if (!runUsers.has(c.externalId) && !countedExisting.has(user.id)) {
+        if (!createdInRun.has(c.externalId) && !countedExisting.has(user.id)) {
           countedExisting.add(user.id);
           report.users_existing++;
         }
@@ -205,8 +236,9 @@ export async function importPasskeys(
       const credentials: Credential[] = [];
       for (const d of valid) {
         const taken = runCredentials.get(d.credentialId) ?? credentialsById.get(d.credentialId);
+        const key = keyDigest(d.publicKey);
         if (taken) {
-          if (taken.userId === user.id && taken.publicKey === d.publicKey) {
+          if (taken.userId === user.id && taken.key === key) {
             report.credentials_skipped++;
             issue({
               line: c.line,
@@ -233,13 +265,14 @@ export async function importPasskeys(
           continue;
         }
         credentials.push(toCredential(app, user.id, d, now));
-        runCredentials.set(d.credentialId, { userId: user.id, publicKey: d.publicKey });
+        runCredentials.set(d.credentialId, { userId: user.id, key });
       }
       if (newUser) {
         // A user whose every credential was refused is not created: nothing of it would work.
         if (credentials.length === 0 && c.credentials.length > 0) continue;
-        runUsers.set(c.externalId, newUser);
+        runUsers.set(c.externalId, { id: newUser.id, webauthnUserId: newUser.webauthnUserId });
         runHandles.set(newUser.webauthnUserId, c.externalId);
+        createdInRun.add(c.externalId);
       }
       plans.push({ line: c.line, externalId: c.externalId, newUser, credentials });
     }
@@ -271,7 +304,10 @@ export async function importPasskeys(
                 'A user or credential of this record was created while the import ran; run the import again.',
               ),
             );
-          if (p.newUser) runUsers.delete(p.externalId);
+          if (p.newUser) {
+            runUsers.delete(p.externalId);
+            createdInRun.delete(p.externalId);
+          }
           p.newUser = undefined;
           p.credentials = [];
         }
@@ -279,7 +315,15 @@ export async function importPasskeys(
     }
   };
 
+  let turnStarted = performance.now();
+  const pause = async () => {
+    if (performance.now() - turnStarted > TURN_MS) {
+      await nextTurn();
+      turnStarted = performance.now();
+    }
+  };
   for await (const r of records) {
+    await pause();
     if (first && 'value' in r && isHeader(r.value)) {
       // A header for another RP ID or a newer format aborts: no line of such a file can work.
       checkHeader(r.value, app.rpId);
@@ -293,6 +337,23 @@ export async function importPasskeys(
       issue({ line: r.line, status: 'invalid', code: r.error.code, message: r.error.message });
       continue;
     }
+    const unstorable = findUnstorableString(r.value);
+    if (unstorable) {
+      // Refused before any lookup: PostgreSQL would fail the whole batch on it.
+      report.records_invalid++;
+      const externalId = (r.value as { external_id?: unknown } | null)?.external_id;
+      issue({
+        line: r.line,
+        status: 'invalid',
+        code: 'invalid_request',
+        message: `${unstorable.field} ${unstorable.reason}.`,
+        ...(typeof externalId === 'string' && !findUnstorableString(externalId)
+          ? { external_id: externalId }
+          : {}),
+        field: unstorable.field,
+      });
+      continue;
+    }
     for (const note of r.notes ?? []) {
       report.credentials_skipped++;
       issue({
@@ -304,7 +365,7 @@ export async function importPasskeys(
     }
     let candidate: ImportCandidate;
     try {
-      candidate = parseRecord(r.value, r.line);
+      candidate = parseRecord(r.value, r.line, { credentials: false });
     } catch (e) {
       if (!isPasskeydError(e)) throw e;
       report.records_invalid++;
@@ -321,6 +382,7 @@ export async function importPasskeys(
       });
       continue;
     }
+    await parseCredentials(r.value, candidate, pause);
     batch.push(candidate);
     batchCredentials += candidate.credentials.length;
     if (batch.length >= BATCH_RECORDS || batchCredentials >= BATCH_CREDENTIALS) await flush();

@@ -1,73 +1,67 @@
-import { PasskeydError } from '../errors.js';
+import { decodeText, type DecodeTextOptions } from './decode-text.js';
 
 export interface SourceLine {
   /** 1-based. */
   line: number;
   text: string;
+  /** Set when the line was longer than MAX_RECORD_CHARS: its text is dropped, not kept. */
+  tooLong?: true;
 }
 
-export interface ReadLinesOptions {
-  /** Refuses input beyond this many bytes with payload_too_large. */
-  maxBytes?: number;
-  /** Called with the running byte count as chunks arrive (progress bars). */
-  onBytes?: (bytes: number) => void;
-}
+export type ReadLinesOptions = DecodeTextOptions;
 
-/** One line can hold a user with many credentials, but not a whole file sent without newlines. */
-const MAX_LINE_CHARS = 4 * 1024 * 1024;
+/**
+ * One record (a line, a CSV row, an element of a JSON array) may hold a user with many passkeys,
+ * about 2,500 at 1 MiB, but no more: parsing a larger one at once would keep the process busy
+ * for too long, and its text would stay in memory.
+ */
+export const MAX_RECORD_CHARS = 1024 * 1024;
 
 /**
  * Splits a stream of bytes into lines without holding more than one line, so a file of any size
  * streams through. UTF-8 is decoded across chunk boundaries; \r\n and a leading BOM are dropped.
  */
-export async function* readLines(
+export function readLines(
   chunks: AsyncIterable<Uint8Array | string>,
   opts: ReadLinesOptions = {},
 ): AsyncGenerator<SourceLine> {
-  const decoder = new TextDecoder('utf-8');
-  let bytes = 0;
+  return splitLines(decodeText(chunks, opts));
+}
+
+/**
+ * Splits decoded text into lines. A line longer than MAX_RECORD_CHARS comes out once, marked
+ * `tooLong` and without its text; the rest of it is skipped up to the next newline, so a file
+ * sent without newlines costs one pass and no memory.
+ */
+export async function* splitLines(
+  pieces: AsyncIterable<string>,
+  firstLine = 1,
+): AsyncGenerator<SourceLine> {
   let pending = '';
-  let line = 0;
-  let first = true;
-  const emit = function* (final: boolean): Generator<SourceLine> {
-    let start = 0;
+  let line = firstLine - 1;
+  let skipping = false;
+  for await (const piece of pieces) {
+    // Only the new piece can hold the next newline: what is pending has none.
+    let from = 0;
     let nl: number;
-    while ((nl = pending.indexOf('\n', start)) >= 0) {
-      const end = nl > start && pending.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      const text = pending.slice(start, end);
-      start = nl + 1;
-      yield { line: ++line, text };
-    }
-    pending = pending.slice(start);
-    if (pending.length > MAX_LINE_CHARS) {
-      throw new PasskeydError(
-        'payload_too_large',
-        `Line ${line + 1} is longer than ${MAX_LINE_CHARS} characters; is the input newline-separated?`,
-      );
-    }
-    if (final && pending.length > 0) {
-      const text = pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+    while ((nl = piece.indexOf('\n', from)) >= 0) {
+      line++;
+      if (skipping) skipping = false;
+      else {
+        const text = pending + piece.slice(from, nl);
+        yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text };
+      }
       pending = '';
-      yield { line: ++line, text };
+      from = nl + 1;
     }
-  };
-  for await (const chunk of chunks) {
-    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    bytes += size;
-    if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
-      throw new PasskeydError(
-        'payload_too_large',
-        `The input is larger than ${opts.maxBytes} bytes.`,
-      );
+    if (skipping) continue;
+    pending += piece.slice(from);
+    if (pending.length > MAX_RECORD_CHARS) {
+      yield { line: line + 1, text: '', tooLong: true };
+      pending = '';
+      skipping = true;
     }
-    opts.onBytes?.(bytes);
-    pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (first && pending.length > 0) {
-      if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
-      first = false;
-    }
-    yield* emit(false);
   }
-  pending += decoder.decode();
-  yield* emit(true);
+  if (!skipping && pending.length > 0)
+    yield { line: line + 1, text: pending.endsWith('\r') ? pending.slice(0, -1) : pending };
 }

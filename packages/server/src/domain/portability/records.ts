@@ -1,5 +1,8 @@
 import { PasskeydError } from '../errors.js';
-import type { SourceLine } from './read-lines.js';
+import { readCsvRows } from './csv-rows.js';
+import { decodeText, type DecodeTextOptions } from './decode-text.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, splitJsonArray } from './json-array.js';
+import { MAX_RECORD_CHARS, splitLines, type SourceLine } from './read-lines.js';
 
 /** Something a converter wants in the report without refusing the record (a device left out). */
 export interface ImportNote {
@@ -11,120 +14,75 @@ export interface ImportNote {
 export type SourceRecord =
   { line: number; value: unknown; notes?: ImportNote[] } | { line: number; error: PasskeydError };
 
-const notJson = (line: number, what: string) =>
-  ({ line, error: new PasskeydError('invalid_request', `${what} is not valid JSON.`) }) as const;
+export type ParseSourceOptions = DecodeTextOptions;
+
+const unreadable = (line: number, message: string): SourceRecord => ({
+  line,
+  error: new PasskeydError('invalid_request', message),
+});
 
 /**
  * Reads JSON lines, one JSON array, or CSV/TSV with a header row (the shapes `psql`, `sqlite3`
- * and spreadsheet exports produce), chosen by the first non-blank line. Every record becomes a
- * plain object; converters make sense of its fields. In a JSON array, `line` is the element's
- * position (1-based).
+ * and spreadsheet exports produce), chosen by the first non-blank character. Every record becomes
+ * a plain object; converters make sense of its fields. In a JSON array, `line` is the element's
+ * position (1-based). All three stream: one record is held at a time, whatever the input's size.
  */
-export async function* parseSource(lines: AsyncIterable<SourceLine>): AsyncGenerator<SourceRecord> {
-  const it = lines[Symbol.asyncIterator]();
-  let first: SourceLine | undefined;
-  for (let r = await it.next(); !r.done; r = await it.next()) {
-    if (r.value.text.trim()) {
-      first = r.value;
+export async function* parseSource(
+  chunks: AsyncIterable<Uint8Array | string>,
+  opts: ParseSourceOptions = {},
+): AsyncGenerator<SourceRecord> {
+  const text = decodeText(chunks, opts)[Symbol.asyncIterator]();
+  // Blank text before the first record is dropped as it comes; only its newlines are counted.
+  let line = 1;
+  let start: string | undefined;
+  for (let r = await text.next(); !r.done; r = await text.next()) {
+    const at = r.value.search(/\S/);
+    line += newlines(at < 0 ? r.value : r.value.slice(0, at));
+    if (at >= 0) {
+      start = r.value.slice(at);
       break;
     }
   }
-  if (!first) return;
-  const rest: AsyncIterable<SourceLine> = { [Symbol.asyncIterator]: () => it };
-  const head = first.text.trimStart()[0];
-  if (head === '{') yield* jsonLines(first, rest);
-  else if (head === '[') yield* jsonArray(first, rest);
-  else yield* csvRows(first, rest);
+  if (start === undefined) return;
+  const first = start;
+  const pieces = (async function* () {
+    yield first;
+    for (let r = await text.next(); !r.done; r = await text.next()) yield r.value;
+  })();
+  if (first[0] === '{') yield* jsonLines(splitLines(pieces, line));
+  else if (first[0] === '[') yield* jsonArray(pieces);
+  else yield* readCsvRows(pieces, line);
 }
 
-async function* jsonLines(
-  first: SourceLine,
-  rest: AsyncIterable<SourceLine>,
-): AsyncGenerator<SourceRecord> {
-  const one = (l: SourceLine): SourceRecord => {
-    try {
-      return { line: l.line, value: JSON.parse(l.text) };
-    } catch {
-      return notJson(l.line, `Line ${l.line}`);
-    }
-  };
-  yield one(first);
-  for await (const l of rest) if (l.text.trim()) yield one(l);
+function newlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
-async function* jsonArray(
-  first: SourceLine,
-  rest: AsyncIterable<SourceLine>,
-): AsyncGenerator<SourceRecord> {
-  const parts = [first.text];
-  for await (const l of rest) parts.push(l.text);
-  let items: unknown;
+/** A record's text to a value: size and depth are checked first, so JSON.parse stays quick. */
+function parseJson(text: string, line: number, what: string, depthChecked = false): SourceRecord {
+  if (!depthChecked && jsonDepthExceeds(text))
+    return unreadable(line, `${what} is nested deeper than ${MAX_JSON_DEPTH} levels.`);
   try {
-    items = JSON.parse(parts.join('\n'));
+    return { line, value: JSON.parse(text) };
   } catch {
-    yield notJson(first.line, 'The input starts like a JSON array but');
-    return;
+    return unreadable(line, `${what} is not valid JSON.`);
   }
-  if (!Array.isArray(items)) return;
-  for (let i = 0; i < items.length; i++) yield { line: i + 1, value: items[i] };
 }
 
-async function* csvRows(
-  first: SourceLine,
-  rest: AsyncIterable<SourceLine>,
-): AsyncGenerator<SourceRecord> {
-  const delimiter = first.text.includes('\t') && !first.text.includes(',') ? '\t' : ',';
-  const header = splitCsv(first.text, delimiter).fields.map((h) => h.trim());
-  let pending: { line: number; text: string } | undefined;
-  for await (const l of rest) {
-    const text = pending ? `${pending.text}\n${l.text}` : l.text;
-    const line = pending?.line ?? l.line;
-    const { fields, open } = splitCsv(text, delimiter);
-    // A quoted field may hold newlines: keep reading until its quote closes.
-    if (open) {
-      pending = { line, text };
-      continue;
-    }
-    pending = undefined;
-    if (!text.trim()) continue;
-    if (fields.length !== header.length) {
-      yield {
-        line,
-        error: new PasskeydError(
-          'invalid_request',
-          `Row has ${fields.length} fields; the header has ${header.length}.`,
-        ),
-      };
-      continue;
-    }
-    yield { line, value: Object.fromEntries(header.map((h, i) => [h, fields[i]])) };
+async function* jsonLines(lines: AsyncIterable<SourceLine>): AsyncGenerator<SourceRecord> {
+  for await (const l of lines) {
+    if (l.tooLong)
+      yield unreadable(l.line, `Line ${l.line} is longer than ${MAX_RECORD_CHARS} characters.`);
+    else if (l.text.trim()) yield parseJson(l.text, l.line, `Line ${l.line}`);
   }
-  if (pending)
-    yield {
-      line: pending.line,
-      error: new PasskeydError('invalid_request', 'A quoted field is never closed.'),
-    };
 }
 
-/** RFC 4180 fields of one record; `open` when a quoted field runs past the end of `text`. */
-export function splitCsv(text: string, delimiter = ','): { fields: string[]; open: boolean } {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === delimiter) {
-      fields.push(field);
-      field = '';
-    } else field += c;
+async function* jsonArray(pieces: AsyncIterable<string>): AsyncGenerator<SourceRecord> {
+  for await (const el of splitJsonArray(pieces)) {
+    if ('error' in el) yield unreadable(el.position, `Element ${el.position}: ${el.error}`);
+    // splitJsonArray has measured the element's depth already.
+    else yield parseJson(el.text, el.position, `Element ${el.position}`, true);
   }
-  fields.push(field);
-  return { fields, open: quoted };
 }

@@ -6,17 +6,11 @@ import { PasskeydError } from '../../domain/errors.js';
 import { SOURCES, convert } from '../../domain/portability/converters/index.js';
 import { exportPasskeys } from '../../domain/portability/export-passkeys.js';
 import { importPasskeys } from '../../domain/portability/import-passkeys.js';
-import { readLines } from '../../domain/portability/read-lines.js';
 import { parseSource } from '../../domain/portability/records.js';
 import type { HttpDeps } from '../context.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
 import { adminAuth } from './admin.js';
 
-/**
- * Largest import body. The body is streamed line by line, never held whole, so this bounds how
- * long one request may run rather than memory: 100 000 passkeys in passkeyd's format are ~35 MB.
- */
-export const IMPORT_BODY_LIMIT = 512 * 1024 * 1024;
 const IMPORT_TYPES = [
   'application/x-ndjson',
   'application/jsonl',
@@ -63,23 +57,36 @@ const ImportReportSchema = Type.Object({
 
 /**
  * Passkey import and export for operators (docs/migration.md), behind the admin API's guard.
- * Both directions stream: the import reads NDJSON (or CSV) line by line, the export writes it.
+ * Both directions stream: the import reads JSON lines, a JSON array or CSV record by record, the
+ * export writes JSON lines.
  */
 export const adminPortabilityRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
   scope,
   { deps },
 ) => {
   scope.addHook('onRequest', adminAuth(deps));
-  // Raw stream through: parsing happens line by line in the domain, under IMPORT_BODY_LIMIT.
-  // Registered in this plugin only, so no other route accepts these types.
-  scope.addContentTypeParser(IMPORT_TYPES, (_req, payload, done) => done(null, payload));
+  // The body streams in record by record, never held whole, so the limit bounds how long one
+  // request may keep the database busy rather than memory (PASSKEYD_IMPORT_LIMIT_BYTES).
+  const limit = deps.config.importLimitBytes;
+  const tooLarge = () =>
+    new PasskeydError(
+      'payload_too_large',
+      `The import is larger than ${limit} bytes (PASSKEYD_IMPORT_LIMIT_BYTES); split it or use the CLI.`,
+    );
+  // Raw stream through: parsing happens record by record in the domain. Registered in this plugin
+  // only, so no other route accepts these types. Fastify does not apply bodyLimit to a parser
+  // that takes the raw stream, so a declared length is checked here and the rest as it streams.
+  scope.addContentTypeParser(IMPORT_TYPES, (req, payload, done) => {
+    if (Number(req.headers['content-length']) > limit) done(tooLarge(), undefined);
+    else done(null, payload);
+  });
   const security = [{ adminToken: [] }];
   const tags = ['admin'];
 
   scope.post(
     '/apps/:appId/import',
     {
-      bodyLimit: IMPORT_BODY_LIMIT,
+      bodyLimit: limit,
       schema: {
         tags,
         security,
@@ -100,9 +107,8 @@ export const adminPortabilityRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps 
           `Send the records as ${IMPORT_TYPES.join(', ')}.`,
         );
       }
-      const lines = readLines(req.body, { maxBytes: IMPORT_BODY_LIMIT });
       const records = convert(
-        parseSource(lines),
+        parseSource(req.body, { maxBytes: limit, tooLarge }),
         req.query.from ?? 'passkeyd',
         req.query.user_column ? { userColumn: req.query.user_column } : {},
       );

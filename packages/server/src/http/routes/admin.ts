@@ -6,7 +6,7 @@ import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
 import type { AppSettingsInput } from '../../domain/apps/app-settings.js';
 import { PasskeydError } from '../../domain/errors.js';
-import { adminTokens } from '../auth/tokens.js';
+import { liveSettings } from '../auth/live-settings.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken } from '../context.js';
 import { adminAppToWire, apiKeyToWire } from '../presenters.js';
@@ -21,9 +21,11 @@ import { consoleSessionAuth, sessionCookie } from './console.js';
  * token is accepted (PASSKEYD_ADMIN_TOKEN and PASSKEYD_ADMIN_TOKENS, for rotation).
  */
 export function adminAuth(deps: HttpDeps) {
-  const tokens = adminTokens(deps.config);
-  const consoleSession = consoleSessionAuth(deps);
+  const live = liveSettings(deps);
+  const consoleSession = consoleSessionAuth({ ...deps, live });
   return async (req: FastifyRequest): Promise<void> => {
+    // Read per request, so a token removed by a reload (SIGHUP) is refused from the next one on.
+    const tokens = live.current.adminTokens;
     if (tokens.empty) throw new PasskeydError('admin_api_disabled');
     const given = bearerToken(req);
     if (given === undefined && (await consoleSession(req))) return;

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PasskeydError } from '../../domain/errors.js';
 import { randomToken, sha256 } from '../../domain/secrets.js';
-import { adminTokens } from '../auth/tokens.js';
+import { liveSettings } from '../auth/live-settings.js';
 import type { HttpDeps } from '../context.js';
 
 /**
@@ -78,12 +78,14 @@ export function sessionCookie(req: FastifyRequest, value: string, clear = false)
  * session is unknown or expired, or when a state-changing request comes from another origin.
  * Every accepted request pushes the idle deadline forward, never past the absolute one.
  */
-export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'config'>) {
+export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'config' | 'live'>) {
   const idleMs = deps.config.consoleIdleMinutes * 60_000;
-  // A session opened with a token that has since been removed from the configuration is
-  // refused at once: rotating a token must lock out whoever holds the old one, cookie or not.
-  const tokenIds = adminTokens(deps.config).ids;
+  const live = liveSettings(deps);
   return async (req: FastifyRequest): Promise<boolean> => {
+    // A session opened with a token that has since been removed from the configuration is
+    // refused at once: rotating a token must lock out whoever holds the old one, cookie or not.
+    // Read per request, so a reload (SIGHUP) that drops the token ends the session too.
+    const tokenIds = live.current.adminTokens.ids;
     const id = sessionIdFrom(req);
     if (id === undefined) return false;
     // Before the session is touched: a forged request must not even keep a session alive.
@@ -110,11 +112,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
   scope,
   { deps, dir = DEFAULT_CONSOLE_DIR },
 ) => {
-  const tokens = adminTokens(deps.config);
-  const enabled = !tokens.empty;
+  const live = liveSettings(deps);
   const idleMinutes = deps.config.consoleIdleMinutes;
   const maxMs = deps.config.consoleSessionMaxHours * 3_600_000;
-  const authenticate = consoleSessionAuth(deps);
+  const authenticate = consoleSessionAuth({ ...deps, live });
 
   scope.addHook('onSend', async (_req, reply) => {
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
@@ -135,6 +136,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     { schema: { ...session, response: { 200: SessionState } } },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
+      const enabled = !live.current.adminTokens.empty;
       let signedIn = false;
       if (enabled) {
         try {
@@ -162,7 +164,8 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     },
     async (req, reply) => {
       requireSameOrigin(req);
-      if (!enabled) throw new PasskeydError('admin_api_disabled');
+      const tokens = live.current.adminTokens;
+      if (tokens.empty) throw new PasskeydError('admin_api_disabled');
       const tokenId = tokens.match(req.body.token.trim());
       if (tokenId === undefined) throw new PasskeydError('invalid_admin_token');
       const previous = sessionIdFrom(req);
@@ -203,7 +206,11 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
       return reply
         .header('set-cookie', sessionCookie(req, '', true))
         .header('cache-control', 'no-store')
-        .send({ signed_in: false, admin_enabled: enabled, idle_minutes: idleMinutes });
+        .send({
+          signed_in: false,
+          admin_enabled: !live.current.adminTokens.empty,
+          idle_minutes: idleMinutes,
+        });
     },
   );
 

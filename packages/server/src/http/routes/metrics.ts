@@ -11,11 +11,12 @@ import { bearerToken } from '../context.js';
  * patterns, and the admin token should not sit in a scraper's config.
  */
 export const metricsRoutes: FastifyPluginAsync<{
-  tokens: TokenSet;
+  /** Read per request: a reload (SIGHUP) may have replaced the set. */
+  tokens: () => TokenSet;
   metrics: PasskeydMetrics;
 }> = async (scope, { tokens, metrics }) => {
   scope.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
-    if (tokens.match(bearerToken(req)) === undefined)
+    if (tokens().match(bearerToken(req)) === undefined)
       throw new PasskeydError('invalid_metrics_token');
     return reply
       .type('text/plain; version=0.0.4; charset=utf-8')

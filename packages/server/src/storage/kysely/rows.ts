@@ -25,6 +25,9 @@ const nn = (v: number | string | null): number | null => (v === null ? null : Nu
 const nbool = (v: number | string | null | undefined): boolean | null =>
   v === null || v === undefined ? null : Number(v) === 1;
 
+/** Largest login or usage count kept: counts are bigint, read back as exact JavaScript numbers. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
 export const appFromRow = (r: Row<'apps'>): App => ({
   id: r.id,
   name: r.name,

@@ -99,12 +99,17 @@ export function time(value: unknown): unknown {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : value;
 }
 
+const MAX_LIST_CHARS = 4096;
+
 /** Transports from a JSON array, a CSV string ("internal,hybrid") or a PostgreSQL array ({usb,nfc}). */
 export function list(value: unknown): unknown {
   if (value === undefined || value === null || value === '') return undefined;
   if (Array.isArray(value)) return value;
   if (typeof value !== 'string') return value;
   const s = value.trim();
+  // A list of transports is a few dozen characters; a CSV field of a megabyte of brackets would
+  // hold JSON.parse (and the server) for a tenth of a second. Left as text, it is refused later.
+  if (s.length > MAX_LIST_CHARS) return value;
   if (s.startsWith('[')) {
     try {
       return JSON.parse(s) as unknown;

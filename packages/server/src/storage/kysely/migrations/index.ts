@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m001 from './001-initial.js';
 import * as m002 from './002-console-sessions.js';
 import * as m003 from './003-console-session-token.js';
+import * as m004 from './004-bigint-counters.js';
 import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
 import * as m008 from './008-mds.js';
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-console-sessions': m002,
   '003-console-session-token': m003,
+  '004-bigint-counters': m004,
   '005-events-retention': m005,
   '006-nonce-details': m006,
   '008-mds': m008,

@@ -103,7 +103,13 @@ export function credentialsRepository(ctx: RepoContext): Storage['credentials'] 
             : { backup_eligible: use.backupEligible ? 1 : 0 }),
           last_used_at: use.now,
           updated_at: use.now,
-          usage_count: eb('usage_count', '+', 1),
+          // Saturates like users.login_count.
+          usage_count: eb
+            .case()
+            .when('usage_count', '<', rows.MAX_COUNT)
+            .then(eb('usage_count', '+', 1))
+            .else(eb.ref('usage_count'))
+            .end(),
         }))
         .where('app_id', '=', appId)
         .where('id', '=', id)

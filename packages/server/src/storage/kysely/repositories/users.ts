@@ -69,7 +69,14 @@ export function usersRepository(ctx: RepoContext): Storage['users'] {
         .set((eb) => ({
           last_login_at: now,
           updated_at: now,
-          login_count: eb('login_count', '+', 1),
+          // Saturates at 2^53-1, the largest count a JavaScript number (and an import) holds, so
+          // an exported count always imports back.
+          login_count: eb
+            .case()
+            .when('login_count', '<', rows.MAX_COUNT)
+            .then(eb('login_count', '+', 1))
+            .else(eb.ref('login_count'))
+            .end(),
         }))
         .where('app_id', '=', appId)
         .where('id', '=', userId)
