@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../storage/open-storage.js';
-import type { KyselyStorage } from '../../storage/kysely/kysely-storage.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
 import {
   createMdsBlob,
   createMdsSigner,
   createTestRoot,
   type TestCa,
-} from '../../testing/attestation-fixtures.js';
-import { isPasskeydError } from '../errors.js';
-import { FIDO_MDS_ROOTS } from './fido-mds-root.js';
-import { importMdsBlob } from './import-mds-blob.js';
+} from '../testing/attestation-fixtures.js';
+import { isPasskeydError } from '../domain/errors.js';
+import { FIDO_MDS_ROOTS } from '../domain/attestation/fido-mds-root.js';
+import { importMdsBlob } from '../domain/attestation/import-mds-blob.js';
 
 const AAGUID = '4c0c2b5e-8b0f-4a57-9ad2-3a3bd5b1c2d4';
 const clock = { now: () => 1_764_547_200_000 };
