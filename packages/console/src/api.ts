@@ -6,6 +6,8 @@
 export type UserVerification = 'required' | 'preferred' | 'discouraged';
 export type Attachment = 'platform' | 'cross-platform' | null;
 export type Hint = 'security-key' | 'client-device' | 'hybrid';
+export type Attestation = 'none' | 'direct' | 'enterprise';
+export type AaguidPolicy = 'any' | 'allow' | 'deny';
 
 export interface AdminApp {
   id: string;
@@ -22,6 +24,10 @@ export interface AdminApp {
   prevent_last_passkey_removal: boolean;
   /** Advice from the server, e.g. more related-origin labels than browsers honour. */
   warnings: string[];
+  attestation: Attestation;
+  aaguid_policy: AaguidPolicy;
+  aaguids: string[];
+  require_fido_certified: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -34,6 +40,12 @@ export interface AppWellKnown {
   assetlinks: unknown[];
   apple_app_site_association: { webcredentials: { apps: string[] } };
   warnings: string[];
+}
+
+/** An authenticator model of the server's AAGUID table. */
+export interface KnownAuthenticator {
+  aaguid: string;
+  name: string;
 }
 
 export interface ApiKey {
@@ -187,6 +199,9 @@ export const api = {
   /** Ends every console session, this one included (a stolen cookie, a removed token). */
   signOutEverywhere: () => call<{ deleted: number }>('DELETE', '/v1/admin/console-sessions'),
 
+  listAuthenticators: async () =>
+    (await call<{ authenticators: KnownAuthenticator[] }>('GET', '/v1/admin/authenticators'))
+      .authenticators,
   listApps: async () => (await call<{ apps: AdminApp[] }>('GET', '/v1/admin/apps')).apps,
   getApp: async (appId: string) => (await call<{ app: AdminApp }>('GET', app(appId))).app,
   createApp: (settings: Partial<AppSettings> & Pick<AppSettings, 'name' | 'rp_id' | 'origins'>) =>

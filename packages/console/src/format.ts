@@ -37,6 +37,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Event types in words. */
 export const EVENT_LABELS: Record<string, string> = {
   passkey_register: 'Passkey registered',
+  passkey_register_refused: 'Registration refused (authenticator policy)',
   passkey_login: 'Signed in',
   passkey_login_failed: 'Sign-in failed',
   counter_regression: 'Counter went backwards',

@@ -77,6 +77,7 @@ export class TestAuthenticator {
   readonly #flags: number;
   readonly #transports: string[];
   readonly #counterStep: number;
+  readonly #attestationCertificate: TestAuthenticatorOptions['attestationCertificate'];
 
   constructor(opts: TestAuthenticatorOptions = {}) {
     this.#aaguid = aaguidFromUuid(opts.aaguid ?? '00000000-0000-0000-0000-000000000000');
@@ -89,6 +90,7 @@ export class TestAuthenticator {
       (backupState ? FLAGS.BS : 0);
     this.#transports = [...(opts.transports ?? ['internal', 'hybrid'])];
     this.#counterStep = opts.counterStep ?? 1;
+    this.#attestationCertificate = opts.attestationCertificate;
     if (!Number.isInteger(this.#counterStep) || this.#counterStep < 0) {
       throw new RangeError('counterStep must be a non-negative integer');
     }
@@ -139,6 +141,7 @@ export class TestAuthenticator {
       attestation:
         ctx.attestation ??
         (ATTESTING_CONVEYANCE.has(publicKey.attestation ?? '') ? 'packed' : 'none'),
+      attestationCertificate: this.#attestationCertificate,
       tamper,
     });
     this.#credentials.push({

@@ -4,6 +4,7 @@ import { toBase64Url } from './bytes.js';
 import { buildClientDataJSON, sha256 } from './client-data.js';
 import { COSE_ALG, withCoseAlg } from './cose.js';
 import type {
+  AttestationCertificate,
   AttestationFormat,
   CreationOptionsJSON,
   CredentialKey,
@@ -22,6 +23,7 @@ export interface RegistrationInput {
   flags: number;
   transports: string[];
   attestation: AttestationFormat;
+  attestationCertificate?: AttestationCertificate | undefined;
   tamper: RegistrationTamper;
 }
 
@@ -54,6 +56,7 @@ export function buildRegistrationResponse(input: RegistrationInput): Registratio
     key: input.key,
     coseAlg,
     corruptSignature: tamper.badAttestationSignature,
+    ...(input.attestationCertificate ? { certificate: input.attestationCertificate } : {}),
   });
   if (tamper.truncateAttestationObject) {
     // authData is the last CBOR item, so this cuts it right after its 37-byte header. Cutting a

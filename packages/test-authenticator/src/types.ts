@@ -151,6 +151,20 @@ export interface TestAuthenticatorOptions {
   transports?: string[];
   /** Added to a credential's counter on each assertion; default 1. 0 = never counts, like synced passkeys. */
   counterStep?: number;
+  /**
+   * Makes `packed` attestation a full (basic) attestation, as a hardware security key does: the
+   * attestation key signs instead of the credential key and `attStmt.x5c` carries `x5c`. Without
+   * it `packed` is self attestation.
+   */
+  attestationCertificate?: AttestationCertificate;
+}
+
+/** An attestation key and its certificate chain, for full packed attestation. */
+export interface AttestationCertificate {
+  /** ECDSA P-256 private key of the leaf certificate; signs with ES256. */
+  privateKey: KeyObject;
+  /** DER certificates, leaf (the attestation certificate) first, root not included. */
+  x5c: Uint8Array[];
 }
 
 /**

@@ -8,6 +8,11 @@ import {
   type UserVerification,
 } from '../api.js';
 import { ErrorAlert } from './alert.js';
+import {
+  AuthenticatorPolicyFields,
+  policyDraftOf,
+  type PolicyDraft,
+} from './authenticator-policy-fields.js';
 
 /** The fields of an app, as the admin API names them; used to create and to edit. */
 
@@ -23,6 +28,7 @@ interface Draft {
   transaction_ttl_seconds: string;
   hints: string;
   prevent_last_passkey_removal: boolean;
+  policy: PolicyDraft;
 }
 
 function draftOf(app?: AdminApp): Draft {
@@ -39,6 +45,7 @@ function draftOf(app?: AdminApp): Draft {
       app?.transaction_ttl_seconds == null ? '' : String(app.transaction_ttl_seconds),
     hints: app?.hints.join(', ') ?? '',
     prevent_last_passkey_removal: app?.prevent_last_passkey_removal ?? false,
+    policy: policyDraftOf(app),
   };
 }
 
@@ -66,6 +73,7 @@ function settingsOf(d: Draft): AppSettings {
       .map((h) => h.trim())
       .filter(Boolean) as Hint[],
     prevent_last_passkey_removal: d.prevent_last_passkey_removal,
+    ...d.policy,
   };
 }
 
@@ -298,6 +306,8 @@ export function AppSettingsForm({
           </div>
         </div>
       </fieldset>
+
+      <AuthenticatorPolicyFields value={d.policy} onChange={(policy) => setD({ ...d, policy })} />
 
       <ErrorAlert error={error} />
       <div class="form-actions">

@@ -5,6 +5,7 @@ import { Time } from './time.js';
 
 const TONE: Record<string, string> = {
   passkey_register: 'ok',
+  passkey_register_refused: 'bad',
   passkey_login: 'info',
   passkey_login_failed: 'bad',
   counter_regression: 'bad',

@@ -8,6 +8,7 @@ import { systemClock } from '../domain/ports.js';
 import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/types.js';
 import { adminAppToWire, apiKeyToWire } from '../http/presenters.js';
 import { startServer, type RunningServer } from '../server.js';
+import { readMdsRoots, runMds } from './mds.js';
 import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
 import { migrateToLatest } from '../storage/kysely/migrations/index.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -39,6 +40,7 @@ Commands:
   app well-known|mobile         Files to host on an app's RP ID (docs/mobile.md)
   key create|list|revoke        Manage an app's API keys
   import | export               Move users and passkeys in and out of an app (docs/migration.md)
+  mds import|show               Import the FIDO Metadata Service BLOB (docs/attestation.md)
 
 Every command takes --help and --json (machine-readable output).
 Configuration comes from the environment (see: passkeyd serve --help).`;
@@ -57,6 +59,10 @@ const APP_OPTIONS = {
   'transaction-ttl': { type: 'string' },
   hints: { type: 'string' },
   'prevent-last-passkey-removal': { type: 'string' },
+  attestation: { type: 'string' },
+  'aaguid-policy': { type: 'string' },
+  aaguid: { type: 'string', multiple: true },
+  'require-certified': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -77,6 +83,10 @@ const APP_HELP = `Options:
                               security-key, client-device, hybrid ("" for none, the default)
   --prevent-last-passkey-removal true|false
                               Refuse revoking a user's last passkey unless forced (default false)
+  --attestation KIND          none (default) | direct | enterprise (docs/attestation.md)
+  --aaguid-policy POLICY      any (default) | allow | deny: which authenticator models may register
+  --aaguid AAGUID             An AAGUID of the allow- or deny-list; repeat for several (replaces the list)
+  --require-certified BOOL    true: only FIDO certified authenticators (needs the MDS BLOB)
   --json                      Print JSON`;
 
 const HELPS: Record<string, string> = {
@@ -97,6 +107,10 @@ const HELPS: Record<string, string> = {
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
   backup: BACKUP_HELP,
   ...PORTABILITY_HELPS,
+  'mds import':
+    'Usage: passkeyd mds import FILE [--json]\n\nVerifies an MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/) against the FIDO root\n(or PASSKEYD_MDS_ROOT_CERT) and stores it for every node. Run it monthly (docs/attestation.md).',
+  'mds show':
+    'Usage: passkeyd mds show [--json]\n\nThe stored BLOB: serial number, next update, entries.',
 };
 
 function appSettings(v: Record<string, unknown>): AppSettingsInput {
@@ -133,6 +147,25 @@ function appSettings(v: Record<string, unknown>): AppSettingsInput {
       throw new UsageError('--prevent-last-passkey-removal must be true or false');
     s.preventLastPasskeyRemoval = flag === 'true';
   }
+  if (v.attestation !== undefined) {
+    const a = String(v.attestation);
+    if (!['none', 'direct', 'enterprise'].includes(a))
+      throw new UsageError('--attestation must be none, direct or enterprise');
+    s.attestation = a as AppSettingsInput['attestation'];
+  }
+  if (v['aaguid-policy'] !== undefined) {
+    const p = String(v['aaguid-policy']);
+    if (!['any', 'allow', 'deny'].includes(p))
+      throw new UsageError('--aaguid-policy must be any, allow or deny');
+    s.aaguidPolicy = p as AppSettingsInput['aaguidPolicy'];
+  }
+  if (v.aaguid !== undefined) s.aaguids = v.aaguid as string[];
+  if (v['require-certified'] !== undefined) {
+    const c = String(v['require-certified']);
+    if (c !== 'true' && c !== 'false')
+      throw new UsageError('--require-certified must be true or false');
+    s.requireFidoCertified = c === 'true';
+  }
   return s;
 }
 
@@ -155,7 +188,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     ctx.stdout(`${HELP}\n`);
     return group ? 0 : 1;
   }
-  const twoLevel = group === 'app' || group === 'key';
+  const twoLevel = group === 'app' || group === 'key' || group === 'mds';
   const name = twoLevel ? `${group} ${maybeSub ?? ''}`.trim() : group;
   const args = twoLevel ? rest : [maybeSub, ...rest].filter((a): a is string => a !== undefined);
   if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);
@@ -191,6 +224,16 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
         (m) => new UsageError(m),
       );
     }
+    case 'mds import':
+    case 'mds show':
+      return withStorage(ctx, (storage) =>
+        runMds(name, positionals, {
+          storage,
+          out,
+          rootCertificates: readMdsRoots(ctx.config.mdsRootCert),
+          usage: (m) => new UsageError(m),
+        }),
+      );
     case 'backup': {
       const file = positionals[0];
       if (!file || positionals.length > 1) throw new UsageError('backup needs one FILE');

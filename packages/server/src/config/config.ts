@@ -51,6 +51,11 @@ export interface Config {
   otelServiceName: string | null;
   /** true: no traces even with an endpoint (the SDK's own off switch). */
   otelSdkDisabled: boolean;
+  /**
+   * PEM file of the root(s) `passkeyd mds import` verifies a BLOB against instead of FIDO's
+   * (tests, a private metadata service); null: the shipped FIDO MDS roots.
+   */
+  mdsRootCert: string | null;
 }
 
 export class ConfigError extends Error {
@@ -374,6 +379,23 @@ export const SETTINGS = [
     default: false,
     doc: 'true: no traces even when an OTLP endpoint is set.',
     parse: bool,
+  }),
+  setting({
+    env: 'PASSKEYD_MDS_ROOT_CERT',
+    key: 'mdsRootCert',
+    default: null,
+    doc: 'PEM file of the root `passkeyd mds import` trusts instead of the FIDO MDS root (testing, a private MDS).',
+    parse: (s) => {
+      let pem: string;
+      try {
+        pem = readFileSync(s, 'utf8');
+      } catch (e) {
+        throw new Error(`cannot read ${s}: ${(e as Error).message}`);
+      }
+      if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+        throw new Error(`${s} holds no PEM certificate`);
+      return s;
+    },
   }),
 ] as const;
 

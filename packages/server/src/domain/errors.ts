@@ -105,6 +105,15 @@ export const ERROR_CODES = {
     status: 400,
     message: 'The credential id is longer than 1023 bytes (WebAuthn §7.1).',
   },
+  authenticator_not_allowed: {
+    status: 403,
+    message: "This app's authenticator policy does not allow this authenticator.",
+  },
+  invalid_mds_blob: {
+    status: 400,
+    message:
+      'The FIDO metadata BLOB is malformed, not signed by a chain to the FIDO root, or not newer than the stored one.',
+  },
   webauthn_registration_failed: {
     status: 400,
     message: 'The passkey registration could not be verified.',

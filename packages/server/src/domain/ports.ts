@@ -5,6 +5,7 @@ import type {
   Credential,
   EventType,
   Handshake,
+  MdsBlob,
   Nonce,
   Transaction,
   User,
@@ -102,6 +103,15 @@ export interface Storage {
     get(appId: string): Promise<App | undefined>;
     list(): Promise<App[]>;
     update(app: App): Promise<void>;
+  };
+
+  /** The imported FIDO MDS BLOB, shared by every node (docs/attestation.md). */
+  mds: {
+    /** The stored BLOB's serial number, without loading its entries. */
+    currentNo(): Promise<number | undefined>;
+    current(): Promise<MdsBlob | undefined>;
+    /** Stores `blob` as the only BLOB, replacing any other, atomically. */
+    replace(blob: MdsBlob): Promise<void>;
   };
 
   apiKeys: {

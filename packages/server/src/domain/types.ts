@@ -6,6 +6,10 @@ export type CeremonyKind = 'register' | 'authenticate';
 /** WebAuthn L3 §5.8.7 PublicKeyCredentialHint: which kind of authenticator the RP expects. */
 export type WebAuthnHint = 'security-key' | 'client-device' | 'hybrid';
 export const WEBAUTHN_HINTS: readonly WebAuthnHint[] = ['security-key', 'client-device', 'hybrid'];
+/** WebAuthn `attestation` conveyance asked for in registration options (docs/attestation.md). */
+export type AttestationConveyance = 'none' | 'direct' | 'enterprise';
+/** `any`: no AAGUID list; `allow`: only the listed AAGUIDs; `deny`: all but the listed ones. */
+export type AaguidPolicy = 'any' | 'allow' | 'deny';
 
 export interface App {
   id: string;
@@ -30,6 +34,13 @@ export interface App {
   hints: WebAuthnHint[];
   /** Migration 009. Refuse revoking a user's last passkey (409 `last_passkey`) unless forced. */
   preventLastPasskeyRemoval: boolean;
+  // Attestation and authenticator policy (issue 14 item 3, docs/attestation.md).
+  attestation: AttestationConveyance;
+  aaguidPolicy: AaguidPolicy;
+  /** Lowercase hyphenated AAGUIDs the policy lists; empty under `any`. */
+  aaguids: string[];
+  /** Only authenticators whose FIDO MDS entry has a FIDO_CERTIFIED* status report. */
+  requireFidoCertified: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -149,6 +160,7 @@ export interface Nonce {
 
 export type EventType =
   | 'passkey_register'
+  | 'passkey_register_refused'
   | 'passkey_login'
   | 'passkey_login_failed'
   | 'passkey_revoke'
@@ -174,4 +186,28 @@ export interface UserEvent {
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
+}
+
+/**
+ * What passkeyd keeps of a FIDO2 entry of the FIDO Metadata Service BLOB (MDS3), after the
+ * BLOB's signature and chain were verified at import.
+ */
+export interface MdsEntry {
+  aaguid: string;
+  description: string;
+  /** MDS3 statusReports, e.g. FIDO_CERTIFIED_L1, REVOKED, ATTESTATION_KEY_COMPROMISE. */
+  statusReports: { status: string; effectiveDate?: string }[];
+  /** Base64 DER certificates the authenticator's attestation chains to. */
+  attestationRootCertificates: string[];
+  attestationTypes: string[];
+}
+
+export interface MdsBlob {
+  /** The BLOB's serial number; each published BLOB has a greater one. */
+  no: number;
+  /** YYYY-MM-DD: when FIDO publishes the next one. */
+  nextUpdate: string;
+  legalHeader: string;
+  entries: MdsEntry[];
+  importedAt: number;
 }

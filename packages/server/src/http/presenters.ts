@@ -77,6 +77,7 @@ export function listedUserToWire(u: User) {
 
 const ACTIONS: Record<string, 'register' | 'login' | 'other'> = {
   passkey_register: 'register',
+  passkey_register_refused: 'register',
   passkey_login: 'login',
   passkey_login_failed: 'login',
 };
@@ -84,6 +85,7 @@ const ACTIONS: Record<string, 'register' | 'login' | 'other'> = {
 export function eventToWire(e: UserEvent) {
   const failed =
     e.type === 'passkey_login_failed' ||
+    e.type === 'passkey_register_refused' ||
     e.type === 'counter_regression' ||
     e.type === 'backup_eligibility_changed';
   return {
@@ -146,6 +148,10 @@ export function adminAppToWire(a: App) {
     hints: a.hints,
     prevent_last_passkey_removal: a.preventLastPasskeyRemoval,
     warnings: relatedOriginWarnings(a),
+    attestation: a.attestation,
+    aaguid_policy: a.aaguidPolicy,
+    aaguids: a.aaguids,
+    require_fido_certified: a.requireFidoCertified,
     created_at: iso(a.createdAt),
     updated_at: iso(a.updatedAt),
   };

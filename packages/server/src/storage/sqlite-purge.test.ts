@@ -25,6 +25,10 @@ describe('sqlite purge', () => {
         transactionTtlSeconds: null,
         hints: [],
         preventLastPasskeyRemoval: false,
+        attestation: 'none',
+        aaguidPolicy: 'any',
+        aaguids: [],
+        requireFidoCertified: false,
         createdAt: 1,
         updatedAt: 1,
       });

@@ -42,6 +42,10 @@ describe('sqlite storage', () => {
         transactionTtlSeconds: null,
         hints: [],
         preventLastPasskeyRemoval: false,
+        attestation: 'none',
+        aaguidPolicy: 'any',
+        aaguids: [],
+        requireFidoCertified: false,
         createdAt: 1,
         updatedAt: 1,
       });

@@ -47,6 +47,10 @@ function anApp(over: Partial<App> = {}): App {
     transactionTtlSeconds: null,
     hints: [],
     preventLastPasskeyRemoval: false,
+    attestation: 'none',
+    aaguidPolicy: 'any',
+    aaguids: [],
+    requireFidoCertified: false,
     createdAt: NOW,
     updatedAt: NOW,
     ...over,
@@ -208,6 +212,35 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
     it('answers a ping', async () => {
       await expect(s.ping()).resolves.toBeUndefined();
       expect(['sqlite', 'postgres']).toContain(s.engine);
+    });
+
+    describe('mds (migration 008)', () => {
+      it('keeps only the newest BLOB, entries exactly as stored, and app policies round-trip', async () => {
+        const entry = {
+          aaguid: '11111111-2222-4333-8444-555555555555',
+          description: 'Key \u00e9',
+          statusReports: [{ status: 'FIDO_CERTIFIED_L2', effectiveDate: '2025-02-01' }],
+          attestationRootCertificates: ['MIIB'],
+          attestationTypes: ['basic_full'],
+        };
+        const blob = { no: 41, nextUpdate: '2026-01-01', legalHeader: 'l', importedAt: NOW };
+        await s.mds.replace({ ...blob, entries: [entry] });
+        await s.mds.replace({ ...blob, no: 42, entries: [entry, { ...entry, aaguid: 'x' }] });
+        expect(await s.mds.currentNo()).toBe(42);
+        expect(await s.mds.current()).toEqual({
+          ...blob,
+          no: 42,
+          entries: [entry, { ...entry, aaguid: 'x' }],
+        });
+        const app = anApp({
+          attestation: 'enterprise',
+          aaguidPolicy: 'allow',
+          aaguids: [entry.aaguid],
+          requireFidoCertified: true,
+        });
+        await s.apps.create(app);
+        expect(await s.apps.get(app.id)).toEqual(app);
+      });
     });
 
     describe('apps', () => {

@@ -52,3 +52,11 @@ export function lookupAuthenticator(aaguid: string): AuthenticatorInfo | undefin
   table ??= load();
   return table.get(aaguid.toLowerCase());
 }
+
+/** Every named authenticator of the table, by name: what the console offers for AAGUID lists. */
+export function listAuthenticators(): { aaguid: string; name: string }[] {
+  table ??= load();
+  return [...table]
+    .map(([aaguid, info]) => ({ aaguid, name: info.name }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.aaguid.localeCompare(b.aaguid));
+}

@@ -1,10 +1,13 @@
 import { PasskeydError } from '../errors.js';
 import {
   WEBAUTHN_HINTS,
+  type AaguidPolicy,
+  type AttestationConveyance,
   type AuthenticatorAttachment,
   type UserVerificationPolicy,
   type WebAuthnHint,
 } from '../types.js';
+import { validateAuthenticatorPolicy } from './authenticator-policy-settings.js';
 
 export interface AppSettingsInput {
   name?: string;
@@ -18,6 +21,11 @@ export interface AppSettingsInput {
   transactionTtlSeconds?: number | null;
   hints?: string[];
   preventLastPasskeyRemoval?: boolean;
+  // Attestation and authenticator policy (authenticator-policy-settings.ts).
+  attestation?: AttestationConveyance;
+  aaguidPolicy?: AaguidPolicy;
+  aaguids?: string[];
+  requireFidoCertified?: boolean;
 }
 
 const bad = (message: string, field: string) =>
@@ -179,5 +187,6 @@ export function validateAppSettings(
     transactionTtlSeconds: ttl,
     hints: validateHints(s.hints ?? []),
     preventLastPasskeyRemoval: s.preventLastPasskeyRemoval ?? false,
+    ...validateAuthenticatorPolicy(s),
   };
 }

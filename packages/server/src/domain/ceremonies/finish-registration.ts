@@ -8,6 +8,7 @@ import {
   isoCBOR,
 } from '@simplewebauthn/server/helpers';
 import { createHash } from 'node:crypto';
+import { checkAuthenticatorPolicy } from '../attestation/check-authenticator.js';
 import type { DomainDeps } from '../deps.js';
 import { toBase64Url } from '../encoding.js';
 import { ceremonyOrigins, pageOrigins } from '../apps/app-origins.js';
@@ -82,6 +83,7 @@ export async function finishRegistration(
 
   let authData: ReturnType<typeof parseAuthenticatorData>;
   let fmt: string;
+  let x5c: Uint8Array<ArrayBuffer>[] | undefined;
   let trailing: number;
   try {
     const att = decodeAttestationObject(attestationObject);
@@ -93,6 +95,8 @@ export async function finishRegistration(
       attestationObject.length -
       isoCBOR.encode(att as unknown as Parameters<typeof isoCBOR.encode>[0]).length;
     fmt = String(att.get('fmt'));
+    const chain: unknown = att.get('attStmt')?.get('x5c');
+    x5c = Array.isArray(chain) ? (chain as Uint8Array<ArrayBuffer>[]) : undefined;
     authData = parseAuthenticatorData(att.get('authData'));
   } catch (cause) {
     throw new PasskeydError(
@@ -185,6 +189,29 @@ export async function finishRegistration(
     if (isPasskeydError(cause)) throw cause;
     log?.('registration verification failed', cause);
     throw new PasskeydError('webauthn_registration_failed', undefined, { cause });
+  }
+
+  // The app's authenticator policy, on an attestation statement SimpleWebAuthn has verified. A
+  // refused registration leaves the transaction live: the user may try another authenticator.
+  const refusal = await checkAuthenticatorPolicy(
+    app,
+    { aaguid: info.aaguid, fmt, x5c },
+    deps.storage,
+  );
+  if (refusal) {
+    await recordEvent(deps.storage, {
+      appId: app.id,
+      userId: user.id,
+      type: 'passkey_register_refused',
+      detail: `aaguid ${info.aaguid}: ${refusal}`,
+      meta: input.meta,
+      now,
+    });
+    throw new PasskeydError(
+      'authenticator_not_allowed',
+      `This app's authenticator policy refuses this authenticator (AAGUID ${info.aaguid}: ${refusal.replaceAll('_', ' ')}).`,
+      { details: { aaguid: info.aaguid, reason: refusal } },
+    );
   }
 
   const credential: Credential = {

@@ -14,7 +14,7 @@ export type AttachmentRequest = 'platform' | 'cross-platform' | 'any' | undefine
 /**
  * F1. Options follow the issue's rules: resident key required (discoverable sign-in and autofill
  * need it, passage-wire.md §8.5), excludeCredentials = the user's passkeys (§8.6), UV by app
- * policy, attestation none, credProps. Passage's `any` means "let the browser choose".
+ * policy, attestation by app policy (none by default), credProps. Passage's `any` means "let the browser choose".
  */
 export async function startRegistration(
   app: App,
@@ -58,7 +58,9 @@ export async function startRegistration(
     userID: decodeBase64Any(user.webauthnUserId)!,
     challenge: decodeBase64Any(challenge)!,
     timeout: app.ceremonyTimeoutMs,
-    attestationType: 'none',
+    // Per app (docs/attestation.md): `direct`/`enterprise` ask the authenticator for a
+    // statement that check-authenticator.ts can chain to the FIDO metadata.
+    attestationType: app.attestation,
     excludeCredentials: existing,
     authenticatorSelection: {
       residentKey: 'required',

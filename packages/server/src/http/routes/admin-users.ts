@@ -27,6 +27,7 @@ declare module 'fastify' {
 
 const EVENT_TYPES = [
   'passkey_register',
+  'passkey_register_refused',
   'passkey_login',
   'passkey_login_failed',
   'passkey_revoke',
@@ -68,7 +69,9 @@ const AdminEvent = Type.Object({
   device_id: Type.Union([Type.String(), Type.Null()]),
   ip_addr: Type.Union([Type.String(), Type.Null()]),
   user_agent: Type.Union([Type.String(), Type.Null()]),
-  detail: Type.Union([Type.String(), Type.Null()], { description: 'Error code of a failure.' }),
+  detail: Type.Union([Type.String(), Type.Null()], {
+    description: 'Error code of a failure; for passkey_register_refused, the AAGUID and why.',
+  }),
   created_at: Timestamp,
 });
 

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { listAuthenticators } from '../../domain/aaguid/lookup.js';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
+import type { AppSettingsInput } from '../../domain/apps/app-settings.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { liveSettings } from '../auth/live-settings.js';
 import type { HttpDeps } from '../context.js';
@@ -57,6 +59,24 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   });
 
   scope.get(
+    '/authenticators',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Authenticator models known by AAGUID (for allow- and deny-lists)',
+        response: {
+          200: Type.Object({
+            authenticators: Type.Array(Type.Object({ aaguid: Type.String(), name: Type.String() })),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => ({ authenticators: listAuthenticators() }),
+  );
+
+  scope.get(
     '/apps',
     {
       schema: {
@@ -108,6 +128,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           ...(b.prevent_last_passkey_removal !== undefined
             ? { preventLastPasskeyRemoval: b.prevent_last_passkey_removal }
             : {}),
+          ...authenticatorPolicyInput(b),
         },
         deps,
       );
@@ -167,6 +188,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
           transactionTtlSeconds: b.transaction_ttl_seconds,
           hints: b.hints,
           preventLastPasskeyRemoval: b.prevent_last_passkey_removal,
+          ...authenticatorPolicyInput(b),
         },
         deps,
       );
@@ -289,3 +311,20 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
     },
   );
 };
+
+/** The attestation and authenticator policy fields of an app body, in domain names. */
+function authenticatorPolicyInput(b: {
+  attestation?: AppSettingsInput['attestation'];
+  aaguid_policy?: AppSettingsInput['aaguidPolicy'];
+  aaguids?: string[];
+  require_fido_certified?: boolean;
+}): AppSettingsInput {
+  return {
+    ...(b.attestation !== undefined ? { attestation: b.attestation } : {}),
+    ...(b.aaguid_policy !== undefined ? { aaguidPolicy: b.aaguid_policy } : {}),
+    ...(b.aaguids !== undefined ? { aaguids: b.aaguids } : {}),
+    ...(b.require_fido_certified !== undefined
+      ? { requireFidoCertified: b.require_fido_certified }
+      : {}),
+  };
+}

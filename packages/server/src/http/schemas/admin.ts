@@ -13,6 +13,11 @@ const Attachment = Type.Union([
   Type.Null(),
 ]);
 
+const Aaguid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  maxLength: 36,
+});
+
 const settings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   rp_id: Type.String({ minLength: 1, maxLength: 253 }),
@@ -44,6 +49,20 @@ const settings = {
       "Refuse revoking a user's last passkey with 409 `last_passkey` unless `?force=true` " +
       '(default false).',
   }),
+  // Attestation and authenticator policy (docs/attestation.md).
+  attestation: Type.Union(
+    [Type.Literal('none'), Type.Literal('direct'), Type.Literal('enterprise')],
+    {
+      description: 'WebAuthn attestation conveyance asked for at registration (default none).',
+    },
+  ),
+  aaguid_policy: Type.Union([Type.Literal('any'), Type.Literal('allow'), Type.Literal('deny')], {
+    description: 'any (default): no list; allow: only the listed AAGUIDs; deny: all but them.',
+  }),
+  aaguids: Type.Array(Aaguid, { maxItems: 500 }),
+  require_fido_certified: Type.Boolean({
+    description: 'Only authenticators whose FIDO metadata has a FIDO_CERTIFIED* status.',
+  }),
 };
 
 export const CreateAppBody = Type.Object({
@@ -58,6 +77,10 @@ export const CreateAppBody = Type.Object({
   transaction_ttl_seconds: Type.Optional(settings.transaction_ttl_seconds),
   hints: Type.Optional(settings.hints),
   prevent_last_passkey_removal: Type.Optional(settings.prevent_last_passkey_removal),
+  attestation: Type.Optional(settings.attestation),
+  aaguid_policy: Type.Optional(settings.aaguid_policy),
+  aaguids: Type.Optional(settings.aaguids),
+  require_fido_certified: Type.Optional(settings.require_fido_certified),
 });
 export const UpdateAppBody = Type.Partial(Type.Object(settings), { minProperties: 1 });
 

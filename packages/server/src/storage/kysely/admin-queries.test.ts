@@ -39,6 +39,10 @@ function app(): App {
     transactionTtlSeconds: null,
     hints: [],
     preventLastPasskeyRemoval: false,
+    attestation: 'none',
+    aaguidPolicy: 'any',
+    aaguids: [],
+    requireFidoCertified: false,
     createdAt: T0,
     updatedAt: T0,
   };

@@ -7,6 +7,7 @@ import type { EngineCapabilities, RepoContext } from './repositories/context.js'
 import { consoleSessionsRepository } from './repositories/console-sessions.js';
 import { credentialsRepository } from './repositories/credentials.js';
 import { eventsRepository } from './repositories/events.js';
+import { mdsRepository } from './repositories/mds.js';
 import { portabilityRepository } from './repositories/portability.js';
 import {
   handshakesRepository,
@@ -40,6 +41,7 @@ export class KyselyStorage implements Storage {
     this.#inTransaction = inTransaction;
     const ctx: RepoContext = { db, caps, inTransaction };
     this.apps = appsRepository(ctx);
+    this.mds = mdsRepository(ctx);
     this.apiKeys = apiKeysRepository(ctx);
     this.users = usersRepository(ctx);
     this.credentials = credentialsRepository(ctx);
@@ -58,6 +60,8 @@ export class KyselyStorage implements Storage {
   }
 
   readonly apps: Storage['apps'];
+
+  readonly mds: Storage['mds'];
 
   readonly apiKeys: Storage['apiKeys'];
 

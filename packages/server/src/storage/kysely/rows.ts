@@ -13,6 +13,8 @@ import type {
   UserVerificationPolicy,
   AuthenticatorAttachment,
   WebAuthnHint,
+  AttestationConveyance,
+  AaguidPolicy,
 } from '../../domain/types.js';
 import type { Database } from './schema.js';
 
@@ -40,6 +42,10 @@ export const appFromRow = (r: Row<'apps'>): App => ({
   transactionTtlSeconds: nn(r.transaction_ttl_seconds),
   hints: JSON.parse(r.hints) as WebAuthnHint[],
   preventLastPasskeyRemoval: n(r.prevent_last_passkey_removal) === 1,
+  attestation: r.attestation as AttestationConveyance,
+  aaguidPolicy: r.aaguid_policy as AaguidPolicy,
+  aaguids: JSON.parse(r.aaguids) as string[],
+  requireFidoCertified: n(r.require_fido_certified) === 1,
   createdAt: n(r.created_at),
   updatedAt: n(r.updated_at),
 });
@@ -57,6 +63,10 @@ export const appToRow = (a: App): Row<'apps'> => ({
   transaction_ttl_seconds: a.transactionTtlSeconds,
   hints: JSON.stringify(a.hints),
   prevent_last_passkey_removal: a.preventLastPasskeyRemoval ? 1 : 0,
+  attestation: a.attestation,
+  aaguid_policy: a.aaguidPolicy,
+  aaguids: JSON.stringify(a.aaguids),
+  require_fido_certified: a.requireFidoCertified ? 1 : 0,
   created_at: a.createdAt,
   updated_at: a.updatedAt,
 });

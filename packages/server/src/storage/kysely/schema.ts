@@ -17,6 +17,11 @@ export interface AppsTable {
   /** Migration 009: JSON array of WebAuthn hints; 0/1 last-passkey guard. */
   hints: string;
   prevent_last_passkey_removal: number;
+  /** Migration 008: attestation and authenticator policy; aaguids is a JSON array. */
+  attestation: string;
+  aaguid_policy: string;
+  aaguids: string;
+  require_fido_certified: number;
   created_at: number;
   updated_at: number;
 }
@@ -136,6 +141,16 @@ export interface ConsoleSessionsTable {
   token_id: string;
 }
 
+/** The imported FIDO MDS3 BLOB (migration 008); `entries` is JSON. */
+export interface MdsBlobsTable {
+  no: number;
+  next_update: string;
+  legal_header: string;
+  entries: string;
+  entry_count: number;
+  imported_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   api_keys: ApiKeysTable;
@@ -146,4 +161,5 @@ export interface Database {
   nonces: NoncesTable;
   events: EventsTable;
   console_sessions: ConsoleSessionsTable;
+  mds_blobs: MdsBlobsTable;
 }

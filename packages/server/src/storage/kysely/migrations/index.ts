@@ -6,6 +6,7 @@ import * as m004 from './004-bigint-counters.js';
 import * as m005 from './005-events-retention.js';
 import * as m006 from './006-nonce-details.js';
 import * as m007 from './007-conditional-create.js';
+import * as m008 from './008-mds.js';
 import * as m009 from './009-hints-step-up.js';
 import * as m010 from './010-related-origins.js';
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-events-retention': m005,
   '006-nonce-details': m006,
   '007-conditional-create': m007,
+  '008-mds': m008,
   '009-hints-step-up': m009,
   '010-related-origins': m010,
 };
