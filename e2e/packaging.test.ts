@@ -185,7 +185,7 @@ describe('the packed packages, installed outside the repository', () => {
       app_id: string;
       api_key: string;
     });
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     if (server && server.exitCode === null) {
@@ -221,6 +221,8 @@ describe('the packed packages, installed outside the repository', () => {
     expect(server).toContain('dist/console/index.html');
     expect(server).toContain('dist/domain/aaguid/aaguids.json');
     expect(server.some((p) => p.startsWith('dist/console/assets/'))).toBe(true);
+    // Installed servers refresh their authenticator names with it (docs/operations.md).
+    expect(server).toContain('scripts/update-aaguids.mjs');
   });
 
   it('installs without an engine warning and without compiling better-sqlite3', () => {
