@@ -21,8 +21,19 @@ import type { HttpDeps } from '../context.js';
 
 export const CONSOLE_COOKIE = 'passkeyd_console';
 
-/** packages/console/dist, from src/http/routes (tsx, vitest) and dist/http/routes (built) alike. */
-const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../../console/dist/', import.meta.url));
+/**
+ * Where the built console is: packages/console/dist in a clone (from src/http/routes under tsx
+ * and vitest, or dist/http/routes when built), else the copy `npm pack` puts in dist/console, the
+ * only one an installed package has. The clone's build wins because it is the current one: the
+ * packed copy is only refreshed by the next `npm pack`.
+ */
+export function defaultConsoleDir(): string {
+  const candidates = [
+    fileURLToPath(new URL('../../../../console/dist/', import.meta.url)),
+    fileURLToPath(new URL('../../console/', import.meta.url)),
+  ];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
+}
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -103,14 +114,14 @@ export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'c
 
 export interface ConsoleRoutesOptions {
   deps: HttpDeps;
-  /** The built console (index.html and assets/); defaults to packages/console/dist. */
+  /** The built console (index.html and assets/); defaults to {@link defaultConsoleDir}. */
   dir?: string;
 }
 
 /** Registered under the /console prefix. */
 export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = async (
   scope,
-  { deps, dir = DEFAULT_CONSOLE_DIR },
+  { deps, dir = defaultConsoleDir() },
 ) => {
   const live = liveSettings(deps);
   const idleMinutes = deps.config.consoleIdleMinutes;
