@@ -221,6 +221,9 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     prefix: '/',
     index: false,
     cacheControl: false,
+    // The folder is a build output; a stray .env or .git in it is never part of the console
+    // (@fastify/static serves dotfiles unless told otherwise).
+    dotfiles: 'ignore',
     // @fastify/static 10 passes the reply (not the raw response) and applies these headers after
     // its own, so they win.
     setHeaders: (reply, path) => {
