@@ -49,7 +49,10 @@ const APP_PACKAGE = {
   name: 'passkeyd-install-test',
   private: true,
   allowScripts: { 'better-sqlite3': true },
-  overrides: { 'light-my-request': { cookie: '^1.1.1' } },
+  overrides: {
+    'light-my-request': { cookie: '^1.1.1' },
+    '@fastify/static': { 'content-disposition': '^2.0.1' },
+  },
 };
 
 let work: string;

@@ -18,6 +18,7 @@ import { registerSecurityHeaders, setSecurityHeaders } from './plugins/security-
 import { registerValidators } from './plugins/validators.js';
 import { registerAuthFailureLimit } from './rate-limit/auth-failure-limit.js';
 import { BrowserBudget } from './rate-limit/browser-budget.js';
+import { clientAddress } from './rate-limit/client-address.js';
 import { MemoryCounterStore, type CounterStore } from './rate-limit/counter-store.js';
 import { RedisCounterStore } from './rate-limit/redis-counter-store.js';
 import { registerMetricsHooks } from '../metrics/http-hooks.js';
@@ -43,6 +44,16 @@ export interface BuildAppOptions {
   tracing?: Tracing;
 }
 
+/**
+ * Secrets live in headers and bodies; bodies are never logged, and these headers are redacted
+ * should anyone turn on header logging (a `req`/`res` serializer that includes headers).
+ */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
 /** Builds the HTTP app without listening (tests use inject or listen on port 0). */
 export async function buildApp(
   given: HttpDeps,
@@ -52,12 +63,14 @@ export async function buildApp(
   const live = liveSettings(given);
   const deps: HttpDeps = { ...given, live };
   const app = Fastify({
-    logger: opts.logger ?? {
-      level: deps.config.logLevel,
-      // Secrets live in headers and bodies; bodies are never logged, and these headers are
-      // redacted should anyone turn on header logging.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-    },
+    logger:
+      opts.logger === undefined
+        ? { level: deps.config.logLevel, redact: REDACTED_LOG_PATHS }
+        : // A logger passed in (an embedder's, a test's) redacts the same headers unless it says
+          // otherwise: a custom serializer that adds headers must not leak them.
+          typeof opts.logger === 'object' && !('redact' in opts.logger)
+          ? { ...opts.logger, redact: REDACTED_LOG_PATHS }
+          : opts.logger,
     bodyLimit: deps.config.bodyLimitBytes,
     // A hop count is supported at runtime (proxy-addr) though missing from Fastify's types.
     trustProxy: deps.config.trustProxy as boolean | string,
@@ -175,6 +188,10 @@ export async function buildApp(
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
+    // One notion of "a client" for every limit: @fastify/rate-limit 11.2's default key masks IPv6
+    // to a /64 too, but ours (client-address.ts) is the one the browser budget and the
+    // failed-credential limit charge, and it must not change with a library default.
+    keyGenerator: (req) => clientAddress(req.ip),
     errorResponseBuilder: () => new PasskeydError('rate_limited'),
     ...(counters instanceof RedisCounterStore
       ? {

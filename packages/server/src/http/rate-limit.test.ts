@@ -160,6 +160,30 @@ describe('the browser budget without Redis', () => {
   });
 });
 
+describe('per-route limits', () => {
+  it('charge the console sign-in limit to the client address: an IPv6 /64, IPv4-mapped as IPv4', async () => {
+    const s = await limited({});
+    const signIn = (ip: string) =>
+      s.server.app.inject({
+        method: 'POST',
+        url: '/console/session',
+        headers: { host: 'localhost', origin: 'http://localhost', 'x-forwarded-for': ip },
+        payload: { token: s.adminToken },
+      });
+    // 30 a minute per client; rotating through the addresses of one /64 gains nothing.
+    for (let i = 1; i <= 30; i++) {
+      expect((await signIn(`2001:db8:1:2::${i.toString(16)}`)).statusCode).toBe(201);
+    }
+    const refused = await signIn('2001:db8:1:2:ffff:ffff:ffff:ffff');
+    expect([refused.statusCode, refused.json().code]).toEqual([429, 'rate_limited']);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await signIn('2001:db8:1:3::1')).statusCode).toBe(201);
+    // One IPv4 client, whether the socket reports it plain or IPv4-mapped.
+    for (let i = 0; i < 30; i++) expect((await signIn('198.51.100.20')).statusCode).toBe(201);
+    expect((await signIn('::ffff:198.51.100.20')).statusCode).toBe(429);
+  });
+});
+
 describeWithRedis(await probeRedis(process.env), process.env, 'per-route limits', (url) => {
   it('share Redis too: the console sign-in limit (30 a minute) holds across nodes', async () => {
     const env = { PASSKEYD_REDIS_URL: url, PASSKEYD_REDIS_KEY_PREFIX: scratchPrefix() };

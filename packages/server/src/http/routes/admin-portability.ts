@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { getApp } from '../../domain/apps/apps.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { SOURCES, convert } from '../../domain/portability/converters/index.js';

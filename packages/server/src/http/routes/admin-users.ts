@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { getApp } from '../../domain/apps/apps.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { isIdOf } from '../../domain/secrets.js';

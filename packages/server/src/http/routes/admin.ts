@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { listAuthenticators } from '../../domain/aaguid/lookup.js';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';

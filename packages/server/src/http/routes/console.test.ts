@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -336,6 +338,8 @@ describe('the console app at /console', () => {
       '<!doctype html><title>passkeyd console</title><script type="module" src="/console/assets/app-1a2b3c.js"></script>',
     );
     writeFileSync(join(dir, 'dist', 'assets', 'app-1a2b3c.js'), 'console.log("hi")');
+    writeFileSync(join(dir, 'dist', '.env'), 'PASSKEYD_ADMIN_TOKEN=leaked');
+    writeFileSync(join(dir, 'dist', 'assets', '.hidden.js'), 'leaked');
     mkdirSync(join(dir, 'empty'));
   });
   afterAll(async () => {
@@ -365,6 +369,54 @@ describe('the console app at /console', () => {
     expect(missing.json()).toMatchObject({ code: 'not_found' });
     expect((await app.inject({ method: 'GET', url: '/console/favicon.ico' })).statusCode).toBe(404);
     await app.close();
+  });
+
+  it('never serves a dotfile from the console folder', async () => {
+    const app = await consoleServer(join(dir, 'dist'));
+    for (const url of [
+      '/console/.env',
+      '/console/assets/.hidden.js',
+      '/console/assets/%2Ehidden.js',
+    ]) {
+      const r = await app.inject({ method: 'GET', url });
+      expect([url, r.statusCode, r.json().code]).toEqual([url, 404, 'not_found']);
+      expect(r.body).not.toContain('leaked');
+    }
+    await app.close();
+  });
+
+  it('refuses dot-dot segments in an asset path with a JSON error, serving nothing', async () => {
+    // @fastify/static 10 refuses a non-leading `..` (9 normalised it away and served the file).
+    // Over a socket: inject would normalise the URL before the server saw it.
+    const app = await consoleServer(join(dir, 'dist'));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const raw = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    try {
+      for (const path of [
+        '/console/assets/../index.html',
+        '/console/assets/%2E%2E/index.html',
+        // dist/.. holds the database: never reachable.
+        '/console/assets/../../db.sqlite',
+      ]) {
+        const r = await raw(path);
+        expect([path, r.status, JSON.parse(r.body).code]).toEqual([path, 400, 'invalid_request']);
+      }
+      // An encoded slash stays part of one file name, which does not exist.
+      const slash = await raw('/console/assets/..%2F..%2Fdb.sqlite');
+      expect([slash.status, JSON.parse(slash.body).code]).toEqual([404, 'not_found']);
+    } finally {
+      await app.close();
+    }
   });
 
   it('forbids framing and loading anything from other origins', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PasskeydError } from '../../domain/errors.js';
 import { randomToken, sha256 } from '../../domain/secrets.js';
@@ -239,9 +239,14 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     prefix: '/',
     index: false,
     cacheControl: false,
-    setHeaders: (res, path) => {
+    // The folder is a build output; a stray .env or .git in it is never part of the console
+    // (@fastify/static serves dotfiles unless told otherwise).
+    dotfiles: 'ignore',
+    // @fastify/static 10 passes the reply (not the raw response) and applies these headers after
+    // its own, so they win.
+    setHeaders: (reply, path) => {
       // Vite names every asset by its content hash, so an asset never changes under its name.
-      res.setHeader(
+      reply.header(
         'cache-control',
         path.includes(`${join(dir, 'assets')}`)
           ? 'public, max-age=31536000, immutable'

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../domain/types.js';
 import { listUserDevices, renameDevice, revokeDevice } from '../../domain/users.js';

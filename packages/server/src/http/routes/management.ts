@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { authenticateApiKey } from '../../domain/apps/api-keys.js';
 import { getApp } from '../../domain/apps/apps.js';
 import { redeemNonce } from '../../domain/nonces.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { wellKnownWebauthn } from '../../domain/apps/related-origins.js';
 import { appsOnHost } from '../../domain/apps/well-known.js';
 import { PasskeydError } from '../../domain/errors.js';

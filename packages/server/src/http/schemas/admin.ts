@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { NullableTimestamp, Timestamp } from './common.js';
 import { hintsSchema } from './management.js';
 

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 
 const b64 = (description: string) => Type.String({ maxLength: 16_384, description });
 

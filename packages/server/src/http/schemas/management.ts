@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from 'typebox';
 import { DEVICE_PAGE_DEFAULT, DEVICE_PAGE_MAX } from '../../domain/users.js';
 import { NullableTimestamp, Timestamp } from './common.js';
 
