@@ -69,6 +69,7 @@ export type ServerErrorCode =
   | 'counter_regression'
   | 'backup_eligibility_changed'
   | 'user_not_active'
+  | 'authenticator_not_allowed'
   | 'webauthn_login_failed';
 
 // `string & {}` keeps editor completion for the known codes while allowing any server code.

@@ -86,6 +86,7 @@ describe('the public API', () => {
       'last_passkey',
       'invalid_public_key',
       'user_handle_conflict',
+      'invalid_mds_blob',
     ];
     // The server's registry, read at run time (the path is a variable so that this package's
     // typecheck does not compile the server).
