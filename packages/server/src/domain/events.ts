@@ -25,6 +25,8 @@ export async function recordEvent(
     userId: string | null;
     type: EventType;
     credentialId?: string | null;
+    /** The user's external id, when known: a webhook payload names the user by it. */
+    externalId?: string | null;
     detail?: string | null;
     meta?: RequestMeta;
     now: number;
@@ -39,6 +41,7 @@ export async function recordEvent(
     ipAddr: e.meta?.ip ?? null,
     userAgent: e.meta?.userAgent?.slice(0, 512) ?? null,
     detail: e.detail ?? null,
+    externalId: e.externalId ?? null,
     createdAt: e.now,
   });
 }

@@ -1,6 +1,7 @@
 import type {
   ApiKey,
   App,
+  AuditEntry,
   CeremonyKind,
   Credential,
   EventType,
@@ -220,6 +221,11 @@ export interface Storage {
   events: {
     record(e: UserEvent): Promise<void>;
     listByUser(appId: string, userId: string, limit: number): Promise<UserEvent[]>;
+  };
+
+  /** The admin audit trail (domain/audit.ts). Instance-wide, not scoped by app. */
+  audit: {
+    record(e: AuditEntry): Promise<void>;
   };
 
   /** Read models for the admin console: search, filtered lists and counts. Scoped by app. */

@@ -179,6 +179,29 @@ export interface UserEvent {
   userAgent: string | null;
   /** Error code for failures. */
   detail: string | null;
+  /**
+   * The user's external id when the event was written, kept on the event (migration 012) so
+   * that a webhook about a deleted user can still name it.
+   */
+  externalId?: string | null;
+  createdAt: number;
+}
+
+/**
+ * One entry of the admin audit trail (migration 011): who (a non-secret actor id), from where,
+ * did what (`type`, e.g. `admin.app.updated`) to what (`target`, an id), and the change.
+ * `appId` is null for instance-wide actions (console sign-in, MDS import).
+ */
+export interface AuditEntry {
+  id: string;
+  appId: string | null;
+  type: string;
+  actor: string;
+  ipAddr: string | null;
+  userAgent: string | null;
+  target: string | null;
+  /** JSON-serialisable, secrets already removed. */
+  change: unknown;
   createdAt: number;
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction as KyselyTransaction } from 'kysely'
 import type { Storage } from '../../domain/ports.js';
 import { adminQueriesRepository } from './repositories/admin-queries.js';
 import { apiKeysRepository } from './repositories/api-keys.js';
+import { auditRepository } from './repositories/audit.js';
 import { appsRepository } from './repositories/apps.js';
 import type { EngineCapabilities, RepoContext } from './repositories/context.js';
 import { consoleSessionsRepository } from './repositories/console-sessions.js';
@@ -49,6 +50,7 @@ export class KyselyStorage implements Storage {
     this.handshakes = handshakesRepository(ctx);
     this.nonces = noncesRepository(ctx);
     this.events = eventsRepository(ctx);
+    this.audit = auditRepository(ctx);
     this.adminQueries = adminQueriesRepository(ctx);
     this.consoleSessions = consoleSessionsRepository(ctx);
     this.portability = portabilityRepository(ctx);
@@ -76,6 +78,8 @@ export class KyselyStorage implements Storage {
   readonly nonces: Storage['nonces'];
 
   readonly events: Storage['events'];
+
+  readonly audit: Storage['audit'];
 
   readonly adminQueries: Storage['adminQueries'];
 

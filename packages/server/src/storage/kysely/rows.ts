@@ -266,5 +266,6 @@ export const eventToRow = (e: UserEvent): Row<'events'> => ({
   ip_addr: e.ipAddr,
   user_agent: e.userAgent,
   detail: e.detail,
+  external_id: e.externalId ?? null,
   created_at: e.createdAt,
 });

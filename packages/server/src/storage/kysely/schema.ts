@@ -125,6 +125,8 @@ export interface EventsTable {
   ip_addr: string | null;
   user_agent: string | null;
   detail: string | null;
+  /** The user's external id when the event was written (migration 012): outlives the user. */
+  external_id: string | null;
   created_at: number;
 }
 
@@ -151,6 +153,58 @@ export interface MdsBlobsTable {
   imported_at: number;
 }
 
+/** The admin audit trail (migration 011); `change` is JSON, `app_id` null for instance-wide. */
+export interface AuditLogTable {
+  id: string;
+  app_id: string | null;
+  type: string;
+  actor: string;
+  ip_addr: string | null;
+  user_agent: string | null;
+  target: string | null;
+  change: string | null;
+  created_at: number;
+}
+
+/** Webhook endpoints per app (migration 012); `event_types` is a JSON array, [] for all. */
+export interface WebhookEndpointsTable {
+  id: string;
+  app_id: string;
+  url: string;
+  description: string | null;
+  event_types: string;
+  enabled: number;
+  disabled_reason: string | null;
+  consecutive_failures: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The webhook outbox (migration 012): rows made by the fan-out triggers on events/audit_log. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  app_id: string;
+  source: string;
+  source_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  leased_by: string | null;
+  last_status_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  last_response_excerpt: string | null;
+  last_attempt_at: number | null;
+  delivered_at: number | null;
+  created_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   api_keys: ApiKeysTable;
@@ -162,4 +216,7 @@ export interface Database {
   events: EventsTable;
   console_sessions: ConsoleSessionsTable;
   mds_blobs: MdsBlobsTable;
+  audit_log: AuditLogTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

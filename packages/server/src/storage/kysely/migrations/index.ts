@@ -9,6 +9,8 @@ import * as m007 from './007-conditional-create.js';
 import * as m008 from './008-mds.js';
 import * as m009 from './009-hints-step-up.js';
 import * as m010 from './010-related-origins.js';
+import * as m011 from './011-audit-log.js';
+import * as m012 from './012-webhooks.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -25,6 +27,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-mds': m008,
   '009-hints-step-up': m009,
   '010-related-origins': m010,
+  '011-audit-log': m011,
+  '012-webhooks': m012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
