@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CeremonyClient, startTestServer, type TestServer } from '@passkeyd/server/testing';
@@ -7,6 +6,7 @@ import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser, launchChromium, type LaunchedBrowser } from './support/browser.js';
+import { buildConsoleIfStale } from './support/console-build.js';
 
 /**
  * The admin console in Chromium against a real passkeyd: an operator signs in with the admin
@@ -17,7 +17,6 @@ import { describeWithBrowser, launchChromium, type LaunchedBrowser } from './sup
  */
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const consoleDir = join(root, 'packages/console');
 const imagesDir = join(root, 'docs/images');
 const saveScreenshots = process.env.PASSKEYD_SCREENSHOTS === '1';
 const ORIGIN = 'https://shop.acme.test';
@@ -25,40 +24,6 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const GOOGLE_PASSWORD_MANAGER = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4';
 const YUBIKEY_5 = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
-
-/** Builds packages/console when dist/ is missing or older than its sources (under a lock: test files run in parallel). */
-function buildConsoleIfStale(): void {
-  const newest = (path: string): number => {
-    const st = statSync(path);
-    if (!st.isDirectory()) return st.mtimeMs;
-    return Math.max(0, ...readdirSync(path).map((entry) => newest(join(path, entry))));
-  };
-  const inputs = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) =>
-    newest(join(consoleDir, p)),
-  );
-  let built = 0;
-  try {
-    built = statSync(join(consoleDir, 'dist/index.html')).mtimeMs;
-  } catch {
-    // not built
-  }
-  if (built >= Math.max(...inputs)) return;
-  const locks = join(root, 'e2e/.tmp/locks');
-  mkdirSync(locks, { recursive: true });
-  execFileSync(
-    'flock',
-    [
-      join(locks, 'console-build.lock'),
-      'npm',
-      'run',
-      'build',
-      '--silent',
-      '-w',
-      '@passkeyd/console',
-    ],
-    { cwd: root, stdio: 'pipe' },
-  );
-}
 
 /** A clock the seeding moves into the past, so the activity chart has weeks of history. */
 const clock = { shift: 0, now: () => Date.now() + clock.shift };

@@ -8,7 +8,7 @@ const consoleDir = join(root, 'packages/console');
 
 /**
  * Builds packages/console when dist/ is missing or older than its sources, under a lock (test
- * files run in parallel). The same rule as console.test.ts's own copy.
+ * files run in parallel). Used by every console suite.
  */
 export function buildConsoleIfStale(): void {
   const newest = (path: string): number => {

@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from './config/config.js';
-import { CONSOLE_COOKIE } from './http/routes/console.js';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from './storage/scratch-postgres.js';
 import { startTestServer, type TestServer } from './testing/index.js';
+import { onBothEngines } from './testing/on-both-engines.js';
+import { callServer, signInToConsole } from './testing/server-calls.js';
 
 /**
  * Issue 16, item 5, in process and on both engines: RunningServer.reload() (what SIGHUP calls,
@@ -23,34 +15,8 @@ const T2 = 'second-admin-token-0123456789abcdef012345678';
 const M1 = 'first-metrics-token-0123456789abcdef01234567';
 const M2 = 'second-metrics-token-0123456789abcdef0123456';
 
-async function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  opts: { cookie?: string; bearer?: string; body?: unknown } = {},
-) {
-  const headers: Record<string, string> = { origin: server.baseUrl };
-  if (opts.cookie) headers.cookie = `${CONSOLE_COOKIE}=${opts.cookie}`;
-  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: text.startsWith('{') ? JSON.parse(text) : text,
-    setCookie: res.headers.get('set-cookie'),
-  };
-}
-
-async function signIn(server: TestServer, token: string): Promise<string> {
-  const r = await call(server, 'POST', '/console/session', { body: { token } });
-  expect(r.status).toBe(201);
-  return /passkeyd_console=([^;]*)/.exec(r.setCookie ?? '')![1]!;
-}
+const call = callServer;
+const signIn = signInToConsole;
 
 const withTokens = (
   server: TestServer,
@@ -152,23 +118,6 @@ function describeReload(engine: string, databaseUrl: () => string) {
   });
 }
 
-{
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'passkeyd-reload-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  describeReload('sqlite', () => `sqlite:${join(dir, 'passkeyd.db')}`);
-}
-
-const probe = await probePostgres(process.env);
-describeWithPostgres(probe, process.env, 'reload on postgres', (adminUrl) => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await createScratchDatabase(adminUrl, 'reload');
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
-  describeReload('postgres', () => db.url);
+await onBothEngines('reload', (engine, url) => describeReload(engine, () => url()!), {
+  sqliteFile: true,
 });

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import {
   ApiError,
   type AdminApp,
@@ -149,43 +150,31 @@ export function AppSettingsForm({
             </p>
           </div>
         </div>
-        <div class="field">
-          <label for="app-origins">Allowed origins</label>
-          <textarea
-            id="app-origins"
-            required
-            rows={3}
-            spellcheck={false}
-            autoCapitalize="off"
-            placeholder="https://example.com"
-            aria-describedby="origins-help"
-            value={d.origins}
-            onInput={set('origins')}
-          />
-          <p id="origins-help" class="help">
-            One per line: the exact <code>scheme://host[:port]</code> of each page that runs passkey
-            ceremonies, on the RP ID. https, or http on localhost for development. An Android app:
-            <code>android:apk-key-hash:</code> and its signing certificate&rsquo;s SHA-256 in
-            base64url.
-          </p>
-        </div>
-        <div class="field">
-          <label for="app-related-origins">Related origins</label>
-          <textarea
-            id="app-related-origins"
-            rows={2}
-            spellcheck={false}
-            autoCapitalize="off"
-            placeholder="https://example.co.uk"
-            aria-describedby="related-origins-help"
-            value={d.related_origins}
-            onInput={set('related_origins')}
-          />
-          <p id="related-origins-help" class="help">
-            One per line: https pages on <em>other</em> domains allowed to use this RP ID (WebAuthn
-            Related Origin Requests). passkeyd lists them at <code>/.well-known/webauthn</code>.
-          </p>
-        </div>
+        <LinesField
+          id="app-origins"
+          label="Allowed origins"
+          required
+          rows={3}
+          placeholder="https://example.com"
+          value={d.origins}
+          onInput={set('origins')}
+        >
+          One per line: the exact <code>scheme://host[:port]</code> of each page that runs passkey
+          ceremonies, on the RP ID. https, or http on localhost for development. An Android app:
+          <code>android:apk-key-hash:</code> and its signing certificate&rsquo;s SHA-256 in
+          base64url.
+        </LinesField>
+        <LinesField
+          id="app-related-origins"
+          label="Related origins"
+          rows={2}
+          placeholder="https://example.co.uk"
+          value={d.related_origins}
+          onInput={set('related_origins')}
+        >
+          One per line: https pages on <em>other</em> domains allowed to use this RP ID (WebAuthn
+          Related Origin Requests). passkeyd lists them at <code>/.well-known/webauthn</code>.
+        </LinesField>
       </fieldset>
 
       <fieldset>
@@ -316,5 +305,38 @@ export function AppSettingsForm({
         </button>
       </div>
     </form>
+  );
+}
+
+/** A textarea of one value per line, with its help text (the children) tied to it for screen readers. */
+function LinesField(props: {
+  id: string;
+  label: string;
+  rows: number;
+  placeholder: string;
+  value: string;
+  required?: boolean;
+  onInput: (e: Event) => void;
+  children: ComponentChildren;
+}) {
+  const help = `${props.id}-help`;
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <textarea
+        id={props.id}
+        required={props.required}
+        rows={props.rows}
+        spellcheck={false}
+        autoCapitalize="off"
+        placeholder={props.placeholder}
+        aria-describedby={help}
+        value={props.value}
+        onInput={props.onInput}
+      />
+      <p id={help} class="help">
+        {props.children}
+      </p>
+    </div>
   );
 }

@@ -1,13 +1,8 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../storage/scratch-postgres.js';
 import { CeremonyClient, startTestServer, type TestServer } from '../testing/index.js';
+import { onBothEngines } from '../testing/on-both-engines.js';
 
 // Issue 14 item 7: automatic passkey upgrades. WebAuthn L3 conditional create produces a
 // registration without user presence (UP=0); F2 accepts it only for a register transaction the
@@ -30,11 +25,7 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
     afterAll(() => server?.close());
 
     const registerTx = (c: CeremonyClient, id: string, extra: Record<string, unknown> = {}) =>
-      c.backend<{ transaction_id: string }>('POST', '/transactions/register', {
-        external_id: id,
-        passkey_display_name: `${id}@example.com`,
-        ...extra,
-      });
+      c.registerTransactionRequest(id, extra);
 
     /** Runs F1 and F2 on `transactionId` with a new authenticator and the given knobs. */
     async function registerOn(
@@ -141,14 +132,4 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
   });
 }
 
-suite('sqlite', () => undefined);
-
-const probe = await probePostgres(process.env);
-describeWithPostgres(probe, process.env, 'on PostgreSQL', (adminUrl) => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await createScratchDatabase(adminUrl, 'condcreate');
-  });
-  afterAll(() => db?.drop());
-  suite('postgres', () => db.url);
-});
+await onBothEngines('conditional-create', suite);

@@ -1,13 +1,9 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../storage/scratch-postgres.js';
 import { CeremonyClient, startTestServer, type TestServer } from '../testing/index.js';
+import { onBothEngines } from '../testing/on-both-engines.js';
+import { adminOfApp } from '../testing/server-calls.js';
 
 // Issue 14 items 4 and 5: WebAuthn hints (an app default, a transaction's own) reach the options
 // the browser gets, and an authenticate transaction can demand user verification for one
@@ -28,29 +24,11 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
     });
     afterAll(() => server?.close());
 
-    const adminPatch = async (body: unknown) => {
-      const res = await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}`, {
-        method: 'PATCH',
-        headers: {
-          authorization: `Bearer ${server.adminToken}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
+    const adminPatch = (body: unknown) => adminOfApp(server)('PATCH', '', body);
     const registerTx = (id: string, extra: Record<string, unknown> = {}) =>
-      client.backend<{ transaction_id: string }>('POST', '/transactions/register', {
-        external_id: id,
-        passkey_display_name: `${id}@example.com`,
-        ...extra,
-      });
+      client.registerTransactionRequest(id, extra);
     const authenticateTx = (id: string, extra: Record<string, unknown> = {}) =>
-      client.backend<{ transaction_id: string; code?: string }>(
-        'POST',
-        '/transactions/authenticate',
-        { external_id: id, ...extra },
-      );
+      client.authenticateTransactionRequest(id, extra);
 
     describe('hints', () => {
       it("puts a register transaction's hints into the creation options, in order", async () => {
@@ -219,14 +197,4 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
   });
 }
 
-suite('sqlite', () => undefined);
-
-const probe = await probePostgres(process.env);
-describeWithPostgres(probe, process.env, 'on PostgreSQL', (adminUrl) => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await createScratchDatabase(adminUrl, 'hints');
-  });
-  afterAll(() => db?.drop());
-  suite('postgres', () => db.url);
-});
+await onBothEngines('hints-and-step-up', suite);

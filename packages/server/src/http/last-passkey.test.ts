@@ -1,13 +1,9 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../storage/scratch-postgres.js';
 import { CeremonyClient, startTestServer, type TestServer } from '../testing/index.js';
+import { onBothEngines } from '../testing/on-both-engines.js';
+import { adminOfApp } from '../testing/server-calls.js';
 
 // Issue 14 item 6: under `prevent_last_passkey_removal`, revoking a user's last passkey through
 // the management API (B7) or the admin API is 409 `last_passkey` unless `?force=true`.
@@ -27,18 +23,8 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
     });
     afterAll(() => server?.close());
 
-    const admin = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${server.adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const admin = (method: string, path: string, body?: unknown) =>
+      adminOfApp(server)(method, path, body);
     const setGuard = async (on: boolean) => {
       const r = await admin('PATCH', '', { prevent_last_passkey_removal: on });
       expect(r).toMatchObject({ status: 200, body: { app: { prevent_last_passkey_removal: on } } });
@@ -137,14 +123,4 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
   });
 }
 
-suite('sqlite', () => undefined);
-
-const probe = await probePostgres(process.env);
-describeWithPostgres(probe, process.env, 'on PostgreSQL', (adminUrl) => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await createScratchDatabase(adminUrl, 'lastpasskey');
-  });
-  afterAll(() => db?.drop());
-  suite('postgres', () => db.url);
-});
+await onBothEngines('last-passkey', suite);

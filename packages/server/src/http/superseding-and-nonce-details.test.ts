@@ -1,13 +1,8 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../storage/scratch-postgres.js';
 import { CeremonyClient, ManualClock, startTestServer, type TestServer } from '../testing/index.js';
+import { onBothEngines } from '../testing/on-both-engines.js';
 
 // Issue 12: an app must be able to tell which ceremony a nonce came from, and to end the
 // register transactions it handed out earlier for a user. Same answers on both engines.
@@ -34,11 +29,7 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
     afterAll(() => server?.close());
 
     const registerTx = (id: string, extra: Record<string, unknown> = {}) =>
-      client.backend<{ transaction_id: string }>('POST', '/transactions/register', {
-        external_id: id,
-        passkey_display_name: `${id}@example.com`,
-        ...extra,
-      });
+      client.registerTransactionRequest(id, extra);
 
     describe('supersede_pending', () => {
       it('ends the user’s earlier register transactions at start and at finish (410 transaction_consumed)', async () => {
@@ -218,14 +209,4 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
   });
 }
 
-suite('sqlite', () => undefined);
-
-const probe = await probePostgres(process.env);
-describeWithPostgres(probe, process.env, 'on PostgreSQL', (adminUrl) => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await createScratchDatabase(adminUrl, 'supersede');
-  });
-  afterAll(() => db?.drop());
-  suite('postgres', () => db.url);
-});
+await onBothEngines('superseding-and-nonce-details', suite);

@@ -74,6 +74,24 @@ export class CeremonyClient {
     });
   }
 
+  /** B1 as sent, answer and all (createRegisterTransaction throws on anything but 201). */
+  registerTransactionRequest(externalId: string, extra: Record<string, unknown> = {}) {
+    return this.backend<{ transaction_id: string; code?: string }>(
+      'POST',
+      '/transactions/register',
+      { external_id: externalId, passkey_display_name: `${externalId}@example.com`, ...extra },
+    );
+  }
+
+  /** B2 as sent, answer and all. */
+  authenticateTransactionRequest(externalId: string, extra: Record<string, unknown> = {}) {
+    return this.backend<{ transaction_id: string; code?: string }>(
+      'POST',
+      '/transactions/authenticate',
+      { external_id: externalId, ...extra },
+    );
+  }
+
   async createRegisterTransaction(
     externalId: string,
     passkeyDisplayName = `${externalId}@example.com`,

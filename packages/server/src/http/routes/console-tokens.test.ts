@@ -1,15 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../../storage/scratch-postgres.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, startTestServer, type TestServer } from '../../testing/index.js';
-import { CONSOLE_COOKIE } from './console.js';
+import { onBothEngines } from '../../testing/on-both-engines.js';
+import { callServer, signInToConsole } from '../../testing/server-calls.js';
 
 /**
  * Issue 12, item 1: a console session belongs to the admin token that opened it, ends at an
@@ -21,34 +13,8 @@ const T1 = 'first-admin-token-0123456789abcdef0123456789';
 const T2 = 'second-admin-token-0123456789abcdef012345678';
 const MINUTE = 60_000;
 
-async function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  opts: { cookie?: string; bearer?: string; body?: unknown; origin?: string } = {},
-) {
-  const headers: Record<string, string> = { origin: opts.origin ?? server.baseUrl };
-  if (opts.cookie) headers.cookie = `${CONSOLE_COOKIE}=${opts.cookie}`;
-  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: text ? JSON.parse(text) : undefined,
-    setCookie: res.headers.get('set-cookie'),
-  };
-}
-
-async function signIn(server: TestServer, token: string): Promise<string> {
-  const r = await call(server, 'POST', '/console/session', { body: { token } });
-  expect(r.status).toBe(201);
-  return /passkeyd_console=([^;]*)/.exec(r.setCookie ?? '')![1]!;
-}
+const call = callServer;
+const signIn = signInToConsole;
 
 const newApp = (name: string) => ({
   name,
@@ -204,23 +170,8 @@ function describeTokenRotation(engine: string, databaseUrl: () => string) {
   });
 }
 
-{
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'passkeyd-rotation-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  describeTokenRotation('sqlite', () => `sqlite:${join(dir, 'passkeyd.db')}`);
-}
-
-const probe = await probePostgres(process.env);
-describeWithPostgres(probe, process.env, 'console token rotation on postgres', (adminUrl) => {
-  let db: ScratchDatabase;
-  beforeAll(async () => {
-    db = await createScratchDatabase(adminUrl, 'rotation');
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
-  describeTokenRotation('postgres', () => db.url);
-});
+await onBothEngines(
+  'console token rotation',
+  (engine, url) => describeTokenRotation(engine, () => url()!),
+  { sqliteFile: true },
+);
