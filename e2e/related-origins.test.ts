@@ -6,7 +6,7 @@ import { describeWithBrowser, launchChromium, type LaunchedBrowser } from './sup
 import { passkeydSdkBundle } from './support/bundles.js';
 import { createLocalTls } from './support/local-tls.js';
 import { managementApi, type ManagementApi } from './support/passkeyd-backend.js';
-import { openSdkPage, serveSdkPage, type SdkPage } from './support/sdk-page.js';
+import { openSdkPage, serveSdkPage, type CallResult, type SdkPage } from './support/sdk-page.js';
 import {
   startStaticServer,
   type ProxiedRequest,
@@ -35,10 +35,12 @@ import {
  *   `--ignore-certificate-errors-spki-list` (a pin on that one key) rather than
  *   `--ignore-certificate-errors`: the pages count as valid HTTPS, and any other certificate still
  *   fails.
- * - No feature flag: Chromium shipped Related Origin Requests in 128 (feature
- *   `WebAuthenticationRelatedOrigin`, on by default). Chromium 156 with
- *   `--disable-features=WebAuthenticationRelatedOrigin` fails the listed-origin tests with
- *   SecurityError, which is also how we checked that these tests can fail.
+ * - No feature flag: Chrome shipped Related Origin Requests on by default in 128, and Chromium
+ *   156 has no switch for them left (no feature name with "RelatedOrigin" in the binary;
+ *   `--disable-features=WebAuthenticationRelatedOrigin` changes nothing).
+ * - Checked that it can fail: with passkeyd's well-known emptied, the listed-origin tests get
+ *   Chromium's SecurityError; with other.test added to related_origins, the unlisted-origin tests
+ *   register and sign in.
  * - `https://rp.test` is passkeyd's public address: the front forwards every path to passkeyd and
  *   keeps the Host header, as an operator's reverse proxy on the RP's domain routes `/v1` and
  *   `/.well-known/webauthn` to it. passkeyd picks the apps by that host.
@@ -49,11 +51,23 @@ import {
  *   its own domain would), which leaves the browser's Related Origin check as the only thing that
  *   can refuse. The listed origin runs through the same kind of relay too, so the relay is not what
  *   makes the difference.
+ * - The label limit: two more apps (RP IDs `sixth.test`, `fifth.test`) list the same six labels
+ *   with other.test sixth or fifth, to check that passkeyd's 5-label warning
+ *   (domain/apps/related-origins.ts) names exactly the origin Chromium then ignores.
  */
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 const RP_ID = 'rp.test';
+/**
+ * Two more RP IDs for the label limit (§5.11.1: a browser need count only 5 distinct labels).
+ * Both lists name the same six labels (a…e and other); only the position of other.test differs.
+ */
+const FILLERS = ['a', 'b', 'c', 'd', 'e'].map((label) => `https://${label}.test`);
+const LABEL_APPS = [
+  { rpId: 'sixth.test', otherAt: 5 },
+  { rpId: 'fifth.test', otherAt: 4 },
+] as const;
 const BUNDLE_NAME = (via: Via) => `passkeyd-${via}`;
 type Via = 'direct' | 'relay';
 
@@ -69,6 +83,9 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
   let context: BrowserContext;
   let backend: ManagementApi;
 
+  /** The label-limit apps, by RP ID: other.test is their related origin at `otherAt`. */
+  const labelApps = new Map<string, { backend: ManagementApi; warnings: string[] }>();
+
   /** Everything any of the test's HTTPS servers forwarded to passkeyd, across servers. */
   const forwarded = (): ProxiedRequest[] => [...front.proxied, ...shop.proxied, ...other.proxied];
   const wellKnownFetches = () =>
@@ -77,7 +94,8 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
     forwarded().filter((r) => r.method === 'POST' && r.url.endsWith('/webauthn/finish'));
 
   beforeAll(async () => {
-    const tls = await createLocalTls([RP_ID, 'shop.test', 'other.test']);
+    const rpHosts = [RP_ID, ...LABEL_APPS.map((a) => a.rpId)];
+    const tls = await createLocalTls([...rpHosts, 'shop.test', 'other.test']);
     front = await startStaticServer({ tls, host: RP_ID });
     shop = await startStaticServer({ tls, host: 'shop.test' });
     other = await startStaticServer({ tls, host: 'other.test' });
@@ -107,11 +125,50 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
         });
       }
     }
+    for (const { rpId, otherAt } of LABEL_APPS) {
+      const relatedOrigins = [...FILLERS];
+      relatedOrigins.splice(otherAt, 0, other.origin);
+      const created = await fetch(`${server.baseUrl}/v1/admin/apps`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          name: `Label limit at ${otherAt}`,
+          rp_id: rpId,
+          origins: [`https://${rpId}`],
+          related_origins: relatedOrigins,
+        }),
+      });
+      const body = (await created.json()) as {
+        app: { id: string; warnings: string[] };
+        api_key: string;
+      };
+      expect(created.status, JSON.stringify(body)).toBe(201);
+      labelApps.set(rpId, {
+        backend: managementApi({
+          baseUrl: server.baseUrl,
+          appId: body.app.id,
+          apiKey: body.api_key,
+        }),
+        warnings: body.app.warnings,
+      });
+      serveSdkPage(other, {
+        name: rpId,
+        bundle,
+        makeFlex: 'new Passkeyd.PassageFlex(__config.appId, { baseUrl: __config.baseUrl })',
+        config: { appId: body.app.id, baseUrl: `https://${rpId}` },
+      });
+    }
+
+    const rules = [
+      ...rpHosts.map((host) => `MAP ${host}:443 127.0.0.1:${front.port}`),
+      'MAP shop.test 127.0.0.1',
+      'MAP other.test 127.0.0.1',
+    ];
     browser = await launchChromium({
-      args: [
-        `--host-resolver-rules=MAP ${RP_ID}:443 127.0.0.1:${front.port}, MAP shop.test 127.0.0.1, MAP other.test 127.0.0.1`,
-        tls.chromiumFlag,
-      ],
+      args: [`--host-resolver-rules=${rules.join(', ')}`, tls.chromiumFlag],
     });
   });
 
@@ -145,6 +202,23 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
     expect(result, JSON.stringify(result)).toMatchObject({ ok: true, value: expect.any(String) });
     expect(await backend.verifyNonce((result as { value: string }).value)).toBe(externalId);
     return externalId;
+  }
+
+  /**
+   * The browser's SecurityError, from the Related Origin step: Chromium's message names the
+   * well-known (156: "fetching the .well-known/webauthn resource of the claimed RP ID was
+   * successful, but no listed origin matched the caller"), which tells this refusal apart from one
+   * where the file could not be fetched at all (a certificate or routing fault of the test).
+   */
+  function expectRelatedOriginRefusal(result: CallResult): void {
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: 'webauthn_security_error',
+        causeName: 'SecurityError',
+        statusText: expect.stringMatching(/well-known\/webauthn.*successful/),
+      },
+    });
   }
 
   describe('on an origin the well-known lists (https://shop.test:<port>, RP ID rp.test)', () => {
@@ -197,10 +271,7 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
 
       const result = await page.call('register', transactionId);
 
-      expect(result).toMatchObject({
-        ok: false,
-        error: { code: 'webauthn_security_error', causeName: 'SecurityError' },
-      });
+      expectRelatedOriginRefusal(result);
       // passkeyd handed out the options (start), the browser looked the origin up, found it
       // missing and refused, so no credential exists and nothing was sent to finish.
       expect(
@@ -227,14 +298,48 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
 
       const result = await page.call('authenticate', { transactionId });
 
-      expect(result).toMatchObject({
-        ok: false,
-        error: { code: 'webauthn_security_error', causeName: 'SecurityError' },
-      });
+      expectRelatedOriginRefusal(result);
       // Chromium keeps the file it fetched for the registration (passkeyd sends max-age=300) and
       // checks this origin against that copy, so there may be no second fetch.
       expect(wellKnownFetches().length).toBeGreaterThan(fetchesBefore);
       expect(finishes().slice(finishesBefore)).toEqual([]);
+    });
+  });
+
+  describe('past the five-label limit (WebAuthn L3 §5.11.1)', () => {
+    it.each<[string, string, boolean]>([
+      [
+        'refuses other.test as the sixth label of the well-known, the origin passkeyd warns about',
+        'sixth.test',
+        false,
+      ],
+      [
+        'allows other.test as the fifth label of the same six, which passkeyd does not warn about',
+        'fifth.test',
+        true,
+      ],
+    ])('%s', async (_, rpId, allowed) => {
+      const app = labelApps.get(rpId)!;
+      // passkeyd's warning names exactly the origins Chromium then ignores.
+      const warned = app.warnings.some((w) => w.includes(other.origin));
+      expect(warned).toBe(!allowed);
+
+      const page = await openSdkPage(context, `${other.origin}/${rpId}.html`);
+      await page.load();
+      await page.addAuthenticator();
+      const externalId = newExternalId();
+      const transactionId = await app.backend.createRegisterTransaction(externalId);
+      const result = await page.call<string>('register', transactionId);
+
+      const fetched = wellKnownFetches().filter((r) => r.host === rpId);
+      expect(fetched.length).toBeGreaterThan(0);
+      expect(JSON.parse(fetched.at(-1)!.body).origins).toContain(other.origin);
+      if (allowed) {
+        expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+        expect(await app.backend.verifyNonce((result as { value: string }).value)).toBe(externalId);
+      } else {
+        expectRelatedOriginRefusal(result);
+      }
     });
   });
 });
