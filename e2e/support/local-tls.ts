@@ -67,7 +67,9 @@ export async function createLocalTls(hosts: readonly string[]): Promise<LocalTls
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(hosts.map((value) => ({ type: 'dns', value }))),
+      new x509.SubjectAlternativeNameExtension(
+        hosts.map((value) => ({ type: 'dns' as const, value })),
+      ),
     ],
   });
   const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', leafKeys.publicKey));
