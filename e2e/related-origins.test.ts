@@ -68,8 +68,10 @@ const LABEL_APPS = [
   { rpId: 'sixth.test', otherAt: 5 },
   { rpId: 'fifth.test', otherAt: 4 },
 ] as const;
-const BUNDLE_NAME = (via: Via) => `passkeyd-${via}`;
+/** How a page reaches passkeyd: `https://rp.test` cross-origin, or a relay on its own origin. */
 type Via = 'direct' | 'relay';
+const pageName = (via: Via) => `passkeyd-${via}`;
+const MAKE_FLEX = 'new Passkeyd.PassageFlex(__config.appId, { baseUrl: __config.baseUrl })';
 
 describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () => {
   let server: TestServer;
@@ -118,9 +120,9 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
         ['relay', relay],
       ] as const) {
         serveSdkPage(site, {
-          name: BUNDLE_NAME(via),
+          name: pageName(via),
           bundle,
-          makeFlex: 'new Passkeyd.PassageFlex(__config.appId, { baseUrl: __config.baseUrl })',
+          makeFlex: MAKE_FLEX,
           config: { appId: server.appId, baseUrl },
         });
       }
@@ -157,7 +159,7 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
       serveSdkPage(other, {
         name: rpId,
         bundle,
-        makeFlex: 'new Passkeyd.PassageFlex(__config.appId, { baseUrl: __config.baseUrl })',
+        makeFlex: MAKE_FLEX,
         config: { appId: body.app.id, baseUrl: `https://${rpId}` },
       });
     }
@@ -192,7 +194,7 @@ describeWithBrowser('Related Origin Requests in Chromium (issue 14 item 2)', () 
     await context?.close();
   });
 
-  const pageUrl = (site: StaticServer, via: Via) => `${site.origin}/${BUNDLE_NAME(via)}.html`;
+  const pageUrl = (site: StaticServer, via: Via) => `${site.origin}/${pageName(via)}.html`;
 
   async function open(site: StaticServer, via: Via): Promise<SdkPage> {
     const page = await openSdkPage(context, pageUrl(site, via));
