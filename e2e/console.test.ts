@@ -252,6 +252,11 @@ describeWithBrowser('admin console (Chromium)', () => {
     await page.getByLabel('Transaction lifetime (seconds)').fill('600');
     await page.getByLabel('WebAuthn hints').fill('client-device, hybrid');
     await page.getByLabel("Keep each user's last passkey").check();
+    // A checkbox keeps its own size at the start of its label's line: the text-field rule
+    // (width 100%, 2.5rem high) once stretched each into a wide box on a line of its own.
+    for (const checkbox of await page.locator('input[type="checkbox"]').all()) {
+      expect((await checkbox.boundingBox())!.width).toBeLessThan(24);
+    }
     await page.getByRole('button', { name: 'Save changes' }).click();
     await visible(page.getByText(/^Saved at /));
     expect((await adminGet(`/apps/${storefront.id}`)).app).toMatchObject({

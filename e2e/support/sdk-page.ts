@@ -64,8 +64,12 @@ export function serveSdkPage(site: StaticServer, spec: SdkPageSpec): string {
 
 export interface SdkPage {
   page: Page;
-  /** Opens (or reopens: a fresh JS context, same tab and authenticators) the page and builds the SDK object. */
-  load(): Promise<void>;
+  /**
+   * Opens (or reopens: a fresh JS context, same tab and authenticators) the page and builds the
+   * SDK object. `otherUrl` navigates the same tab to another SDK page (another origin, say),
+   * keeping its authenticators.
+   */
+  load(otherUrl?: string): Promise<void>;
   call<T = unknown>(method: string, ...args: unknown[]): Promise<CallResult<T>>;
   /** Starts a call without awaiting it (autofill); `wait` returns its result. */
   start(method: string, ...args: unknown[]): Promise<number>;
@@ -77,8 +81,8 @@ export async function openSdkPage(context: BrowserContext, url: string): Promise
   const page = await context.newPage();
   const sdkPage: SdkPage = {
     page,
-    async load() {
-      await page.goto(url);
+    async load(otherUrl = url) {
+      await page.goto(otherUrl);
       await page.evaluate(() => window.harness.create());
     },
     call: (method, ...args) =>
