@@ -27,6 +27,7 @@ import {
   type StatementBuilder,
 } from '../testing/attestation-statements.js';
 import { fidoU2fStatement } from '../testing/fido-u2f-statement.js';
+import { createPackedAttestationKey, packedStatement } from '../testing/packed-statement.js';
 import { createTpmAik, tpmStatement } from '../testing/tpm-statement.js';
 import { CeremonyClient, startTestServer, type TestServer } from '../testing/index.js';
 import {
@@ -37,10 +38,10 @@ import {
 } from '../storage/scratch-postgres.js';
 
 /**
- * Issue 14 item 3, the formats other than packed: registrations whose `tpm`, `android-key`,
+ * Issue 14 item 3, format by format: registrations whose `packed`, `tpm`, `android-key`,
  * `apple` and `fido-u2f` statements the tests build on a private PKI, verified by
  * SimpleWebAuthn and then judged by the app's policy against a test MDS BLOB
- * (attestation-policy.test.ts covers packed and the policy rules themselves).
+ * (attestation-policy.test.ts covers the policy rules themselves).
  *
  * Roots: `vendor` is the one the BLOB names for each model; `rogue` is a root SimpleWebAuthn
  * accepts for the format but the BLOB does not name (so only passkeyd's MDS check can refuse
@@ -48,6 +49,7 @@ import {
  */
 
 const ORIGIN = 'http://localhost:3000';
+const PACKED_AAGUID = '2a2b2c2d-1111-4222-8333-444444444444';
 const TPM_AAGUID = '3a3b3c3d-1111-4222-8333-444444444444';
 const ANDROID_AAGUID = '4a4b4c4d-1111-4222-8333-444444444444';
 const APPLE_AAGUID = '5a5b5c5d-1111-4222-8333-444444444444';
@@ -75,6 +77,21 @@ interface FormatCase {
 }
 
 const FORMATS: FormatCase[] = [
+  {
+    fmt: 'packed',
+    label: 'packed (x5c through an intermediate)',
+    aaguid: PACKED_AAGUID,
+    alg: 'ES256',
+    build: async (pki, root, wrong) =>
+      packedStatement(
+        await createPackedAttestationKey(pki.intermediates[root], PACKED_AAGUID, [
+          pki.intermediates[root],
+        ]),
+        { wrongSignedData: !!wrong },
+      ),
+    tamperField: 'sig',
+    vendorRootsInLibrary: false,
+  },
   {
     fmt: 'tpm',
     label: 'tpm (ECC P-256 credential key)',
@@ -229,6 +246,7 @@ function formatSuite(label: string, databaseUrl: () => string | undefined) {
     const blob = await createMdsBlob(await createMdsSigner(mdsRoot), {
       no: 3,
       entries: [
+        { aaguid: PACKED_AAGUID, description: 'Test security key', roots: [roots.vendor] },
         { aaguid: TPM_AAGUID, description: 'Test TPM', roots: [roots.vendor] },
         {
           aaguid: ANDROID_AAGUID,
