@@ -59,4 +59,25 @@ describe('checkAuthenticatorPolicy', () => {
       ),
     ).toBe('attestation_untrusted');
   });
+
+  it('should refuse, not throw on, an x5c entry that is not a certificate', async () => {
+    // A CBOR text string where a certificate belongs: the policy must not depend on
+    // SimpleWebAuthn having parsed every entry before it.
+    const x5c = ['not base64!'] as unknown as Uint8Array<ArrayBuffer>[];
+    const storage = storageWith({
+      no: 1,
+      entries: [
+        {
+          aaguid: AAGUID,
+          description: 'key',
+          statusReports: [],
+          attestationRootCertificates: [(await createTestRoot('Some root')).base64],
+          attestationTypes: [],
+        },
+      ],
+    } as unknown as MdsBlob);
+    await expect(
+      checkAuthenticatorPolicy(app, { aaguid: AAGUID, fmt: 'packed', x5c }, storage),
+    ).resolves.toBe('attestation_untrusted');
+  });
 });
