@@ -108,16 +108,17 @@ const FORMATS: FormatCase[] = [
   },
   {
     fmt: 'tpm',
-    label: 'tpm (RSA credential key)',
+    label: 'tpm (RSA credential key, RS256 AIK as Windows Hello has)',
     aaguid: TPM_AAGUID,
     alg: 'RS256',
     build: async (pki, root, wrong) => {
       const aik = await createTpmAik(pki.intermediates[root], TPM_AAGUID, {
         chain: [pki.intermediates[root]],
+        keyType: 'RSA',
       });
       return tpmStatement(aik, { wrongExtraData: !!wrong });
     },
-    tamperField: 'pubArea',
+    tamperField: 'sig',
     vendorRootsInLibrary: false,
   },
   {

@@ -26,8 +26,19 @@ export interface TestCa {
 let serial = 1;
 const nextSerial = () => (serial++).toString(16).padStart(4, '0');
 
-async function keyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+/** RS256's key (RSASSA-PKCS1-v1_5, SHA-256), as Windows Hello's TPM attestation keys are. */
+const RSA = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+} as const;
+
+async function keyPair(type: 'EC' | 'RSA' = 'EC'): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(type === 'RSA' ? RSA : ALG, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
 }
 
 function validity() {
@@ -71,13 +82,15 @@ interface IssueOptions {
   publicKey?: Uint8Array;
   ca?: boolean;
   extensions?: x509.Extension[];
+  /** Of the new key pair; default EC P-256. */
+  keyType?: 'EC' | 'RSA';
 }
 
 async function issue(
   issuer: TestCa,
   opts: IssueOptions,
 ): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair | undefined }> {
-  const keys = opts.publicKey ? undefined : await keyPair();
+  const keys = opts.publicKey ? undefined : await keyPair(opts.keyType);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: nextSerial(),
     ...(opts.subject === undefined ? {} : { subject: opts.subject }),
@@ -138,6 +151,8 @@ export function aaguidExtension(aaguid: string): x509.Extension {
 /** A key pair with a certificate `issuer` made, in the form statement builders sign with. */
 export interface TestSigner {
   privateKey: KeyObject;
+  /** COSE algorithm of the key: ES256 (-7) or RS256 (-257). */
+  alg: -7 | -257;
   /** DER, leaf first. */
   x5c: Uint8Array[];
 }
@@ -149,11 +164,17 @@ export interface TestSigner {
  */
 export async function createSigner(
   issuer: TestCa,
-  opts: { subject?: string; extensions?: x509.Extension[]; chain?: TestCa[] },
+  opts: {
+    subject?: string;
+    extensions?: x509.Extension[];
+    chain?: TestCa[];
+    keyType?: 'EC' | 'RSA';
+  },
 ): Promise<TestSigner> {
   const { cert, keys } = await issueWithKeys(issuer, opts);
   return {
     privateKey: KeyObject.from(keys.privateKey),
+    alg: opts.keyType === 'RSA' ? -257 : -7,
     x5c: [
       new Uint8Array(cert.rawData),
       ...(opts.chain ?? []).map((c) => new Uint8Array(c.cert.rawData)),

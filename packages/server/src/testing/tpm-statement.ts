@@ -111,7 +111,7 @@ function certInfo(extraData: Uint8Array, attestedName: Uint8Array): Uint8Array {
 export async function createTpmAik(
   issuer: TestCa,
   aaguid: string,
-  opts: { chain?: TestCa[]; manufacturer?: string } = {},
+  opts: { chain?: TestCa[]; manufacturer?: string; keyType?: 'EC' | 'RSA' } = {},
 ): Promise<TestSigner> {
   const attr = (type: string, value: string) =>
     new RelativeDistinguishedName([
@@ -134,11 +134,12 @@ export async function createTpmAik(
       aaguidExtension(aaguid),
     ],
     ...(opts.chain ? { chain: opts.chain } : {}),
+    ...(opts.keyType ? { keyType: opts.keyType } : {}),
   });
 }
 
 /**
- * A `tpm` statement signed by `aik` (ES256). `wrongExtraData` binds certInfo to the hash of
+ * A `tpm` statement signed by `aik` (ES256 or RS256, as its key is; both hash with SHA-256). `wrongExtraData` binds certInfo to the hash of
  * authData alone instead of authData || clientDataHash, still correctly signed: the statement
  * of another ceremony.
  */
@@ -154,7 +155,7 @@ export function tpmStatement(
     const info = certInfo(extraData, name);
     const attStmt = new Map<string, CBORValue>([
       ['ver', '2.0'],
-      ['alg', -7],
+      ['alg', aik.alg],
       ['x5c', aik.x5c],
       ['sig', new Uint8Array(sign('sha256', info, aik.privateKey))],
       ['certInfo', new Uint8Array(info)],
