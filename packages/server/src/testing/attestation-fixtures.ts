@@ -26,8 +26,19 @@ export interface TestCa {
 let serial = 1;
 const nextSerial = () => (serial++).toString(16).padStart(4, '0');
 
-async function keyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+/** RS256's key (RSASSA-PKCS1-v1_5, SHA-256), as Windows Hello's TPM attestation keys are. */
+const RSA = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+} as const;
+
+async function keyPair(type: 'EC' | 'RSA' = 'EC'): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(type === 'RSA' ? RSA : ALG, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
 }
 
 function validity() {
@@ -64,23 +75,111 @@ export async function createTestRoot(name: string): Promise<TestCa> {
   return toCa(cert, keys);
 }
 
+interface IssueOptions {
+  /** A DN string; omitted, the subject is the empty sequence (as a TPM AIK certificate's is). */
+  subject?: string;
+  /** SubjectPublicKeyInfo DER of a key made elsewhere (a credential key); default a new pair. */
+  publicKey?: Uint8Array;
+  ca?: boolean;
+  extensions?: x509.Extension[];
+  /** Of the new key pair; default EC P-256. */
+  keyType?: 'EC' | 'RSA';
+}
+
 async function issue(
   issuer: TestCa,
-  subject: string,
-  extensions: x509.Extension[],
-): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
-  const keys = await keyPair();
+  opts: IssueOptions,
+): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair | undefined }> {
+  const keys = opts.publicKey ? undefined : await keyPair(opts.keyType);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: nextSerial(),
-    subject,
+    ...(opts.subject === undefined ? {} : { subject: opts.subject }),
     issuer: issuer.cert.subject,
     ...validity(),
     signingAlgorithm: ALG,
-    publicKey: keys.publicKey,
+    publicKey: opts.publicKey ?? keys!.publicKey,
     signingKey: issuer.keys.privateKey,
-    extensions: [new x509.BasicConstraintsExtension(false, undefined, true), ...extensions],
+    extensions: [
+      new x509.BasicConstraintsExtension(opts.ca ?? false, undefined, true),
+      ...(opts.extensions ?? []),
+    ],
   });
   return { cert, keys };
+}
+
+/** A key pair and its certificate issued by `issuer` (the pair is new unless given). */
+async function issueWithKeys(issuer: TestCa, opts: Omit<IssueOptions, 'publicKey'>) {
+  const { cert, keys } = await issue(issuer, opts);
+  return { cert, keys: keys! };
+}
+
+/** An intermediate CA under `root`, as attestation chains of phones and TPMs have. */
+export async function createTestIntermediate(root: TestCa, name: string): Promise<TestCa> {
+  const { cert, keys } = await issueWithKeys(root, {
+    subject: `CN=${name}, O=passkeyd tests, C=US`,
+    ca: true,
+    extensions: [
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+    ],
+  });
+  return toCa(cert, keys);
+}
+
+/**
+ * A leaf certificate for a key the issuer does not hold, only its SPKI: the credential key
+ * itself, as android-key and apple attestation certify it.
+ */
+export async function createCertificateFor(
+  issuer: TestCa,
+  publicKeySpki: Uint8Array,
+  opts: { subject: string; extensions: x509.Extension[] },
+): Promise<Uint8Array> {
+  const { cert } = await issue(issuer, { ...opts, publicKey: publicKeySpki });
+  return new Uint8Array(cert.rawData);
+}
+
+/** The extnValue of id-fido-gen-ce-aaguid: the DER of an OCTET STRING of the 16 AAGUID bytes. */
+export function aaguidExtension(aaguid: string): x509.Extension {
+  const aaguidBytes = Buffer.from(aaguid.replaceAll('-', ''), 'hex');
+  const value = Buffer.concat([Buffer.from([0x04, 0x10]), aaguidBytes]);
+  return new x509.Extension(ID_FIDO_GEN_CE_AAGUID, false, value);
+}
+
+/** A key pair with a certificate `issuer` made, in the form statement builders sign with. */
+export interface TestSigner {
+  privateKey: KeyObject;
+  /** COSE algorithm of the key: ES256 (-7) or RS256 (-257). */
+  alg: -7 | -257;
+  /** DER, leaf first. */
+  x5c: Uint8Array[];
+}
+
+/**
+ * A certificate issued by `issuer` for a new key pair, with `extensions` and nothing else of the
+ * WebAuthn profile: what fido-u2f and TPM attestation certificates are built from. `chain` is
+ * appended to x5c after the leaf.
+ */
+export async function createSigner(
+  issuer: TestCa,
+  opts: {
+    subject?: string;
+    extensions?: x509.Extension[];
+    chain?: TestCa[];
+    keyType?: 'EC' | 'RSA';
+  },
+): Promise<TestSigner> {
+  const { cert, keys } = await issueWithKeys(issuer, opts);
+  return {
+    privateKey: KeyObject.from(keys.privateKey),
+    alg: opts.keyType === 'RSA' ? -257 : -7,
+    x5c: [
+      new Uint8Array(cert.rawData),
+      ...(opts.chain ?? []).map((c) => new Uint8Array(c.cert.rawData)),
+    ],
+  };
 }
 
 /**
@@ -92,15 +191,10 @@ export async function createAttestationCertificate(
   vendorRoot: TestCa,
   aaguid: string,
 ): Promise<{ privateKey: KeyObject; x5c: Uint8Array[] }> {
-  const aaguidBytes = Buffer.from(aaguid.replaceAll('-', ''), 'hex');
-  // extnValue is the DER of an OCTET STRING holding the 16 AAGUID bytes.
-  const value = Buffer.concat([Buffer.from([0x04, 0x10]), aaguidBytes]);
-  const { cert, keys } = await issue(
-    vendorRoot,
-    'C=US, O=passkeyd tests, OU=Authenticator Attestation, CN=Test Key Attestation',
-    [new x509.Extension(ID_FIDO_GEN_CE_AAGUID, false, value)],
-  );
-  return { privateKey: KeyObject.from(keys.privateKey), x5c: [new Uint8Array(cert.rawData)] };
+  return createSigner(vendorRoot, {
+    subject: 'C=US, O=passkeyd tests, OU=Authenticator Attestation, CN=Test Key Attestation',
+    extensions: [aaguidExtension(aaguid)],
+  });
 }
 
 export interface TestMdsEntry {
@@ -114,9 +208,10 @@ export interface TestMdsEntry {
 
 /** The certificate that signs BLOBs, issued by the (test) MDS root, as FIDO's MDS3 signer is. */
 export async function createMdsSigner(mdsRoot: TestCa): Promise<TestCa> {
-  const { cert, keys } = await issue(mdsRoot, 'CN=Test MDS BLOB signer, O=passkeyd tests, C=US', [
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-  ]);
+  const { cert, keys } = await issueWithKeys(mdsRoot, {
+    subject: 'CN=Test MDS BLOB signer, O=passkeyd tests, C=US',
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+  });
   return toCa(cert, keys);
 }
 

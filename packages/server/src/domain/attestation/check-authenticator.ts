@@ -56,10 +56,15 @@ export async function checkAuthenticatorPolicy(
   // cannot vouch for anything.
   if (entry.attestationRootCertificates.length === 0) return 'attestation_untrusted';
   try {
-    await validateCertificatePath(
-      reg.x5c.map((c) => convertCertBufferToPEM(c)),
-      entry.attestationRootCertificates.map((c) => convertCertBufferToPEM(c)),
-    );
+    // Inside the try: SimpleWebAuthn parses only the x5c entries its format needs, so the
+    // others may be anything the client put there (a CBOR text string is not a certificate).
+    const anchors = entry.attestationRootCertificates.map((c) => convertCertBufferToPEM(c));
+    const path = reg.x5c.map((c) => convertCertBufferToPEM(c));
+    // Android Keystore sends the whole path up to and including the root (and SimpleWebAuthn
+    // requires that of android-key), but validateCertificatePath refuses a path that already
+    // holds the anchor ("duplicate certificates"): leave the chain's own copy of a root out.
+    if (path.length > 1 && anchors.includes(path.at(-1)!)) path.pop();
+    await validateCertificatePath(path, anchors);
   } catch {
     return 'attestation_untrusted';
   }
