@@ -145,6 +145,7 @@ function suite(databaseUrl: () => string | undefined) {
     rp_id: 'localhost',
     origins: ORIGIN,
     nonce: `nce_${'A'.repeat(43)}`,
+    url: 'https://hooks.example.com/passkeyd',
   };
 
   /** Bodies that need live state to get past their first check: fresh per request. */
@@ -230,6 +231,19 @@ function suite(databaseUrl: () => string | undefined) {
       { body: { name: 'spare' }, headers: { authorization: `Bearer ${server.adminToken}` } },
     );
     ids.keyId = key.body.key.id;
+    const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
+    const hook = await client.request<{ id: string }>(
+      'POST',
+      `/admin/apps/${server.appId}/webhooks`,
+      { ...admin, body: { url: 'https://hooks.example.com/passkeyd' } },
+    );
+    ids.endpointId = hook.body.id;
+    const test = await client.request<{ delivery_id: string }>(
+      'POST',
+      `/admin/apps/${server.appId}/webhooks/${ids.endpointId}/test`,
+      admin,
+    );
+    ids.deliveryId = test.body.delivery_id;
     ids.appId = server.appId;
     doc = server.server.app.swagger() as unknown as Doc;
   });
