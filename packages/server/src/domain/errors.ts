@@ -87,6 +87,10 @@ export const ERROR_CODES = {
     message:
       'The webhook URL must be an absolute https:// URL (http:// and private addresses only with PASSKEYD_WEBHOOK_ALLOW_PRIVATE=true), without credentials, at most 2048 characters.',
   },
+  webhook_limit_reached: {
+    status: 409,
+    message: 'The app already has 20 webhook endpoints, the most it may have; delete one first.',
+  },
   unknown_event_type: {
     status: 400,
     message: 'An event type is not one passkeyd sends (docs/webhooks.md lists them).',

@@ -240,7 +240,11 @@ export interface Storage {
    * the only ones written here are tests.
    */
   webhooks: {
-    create(e: WebhookEndpoint): Promise<void>;
+    /**
+     * Inserts the endpoint unless its app already has `maxPerApp`; returns false then. Atomic:
+     * the app's row is locked before counting, so concurrent creations cannot pass the cap.
+     */
+    create(e: WebhookEndpoint, maxPerApp: number): Promise<boolean>;
     /** Oldest first. */
     list(appId: string): Promise<WebhookEndpoint[]>;
     get(appId: string, id: string): Promise<WebhookEndpoint | undefined>;

@@ -86,8 +86,8 @@ export function describeWebhooksContract(ctx: {
       const { app: other } = await ctx.appWithUser();
       const a = anEndpoint(app.id, { eventTypes: ['passkey.registered'], description: 'd' });
       const b = anEndpoint(app.id, { createdAt: NOW + 1 });
-      await s.webhooks.create(a);
-      await s.webhooks.create(b);
+      await s.webhooks.create(a, 100);
+      await s.webhooks.create(b, 100);
       expect(await s.webhooks.get(app.id, a.id)).toEqual(a);
       expect(await s.webhooks.get(other.id, a.id)).toBeUndefined();
       expect((await s.webhooks.list(app.id)).map((e) => e.id)).toEqual([a.id, b.id]);
@@ -122,11 +122,24 @@ export function describeWebhooksContract(ctx: {
       expect((await s.webhooks.list(app.id)).map((e) => e.id)).toEqual([b.id]);
     });
 
+    it('creates at most maxPerApp endpoints per app, also when creations race', async () => {
+      const s = ctx.storage();
+      const { app } = await ctx.appWithUser();
+      const { app: other } = await ctx.appWithUser();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => s.webhooks.create(anEndpoint(app.id), 5)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(5);
+      expect(await s.webhooks.list(app.id)).toHaveLength(5);
+      // The cap is per app.
+      expect(await s.webhooks.create(anEndpoint(other.id), 5)).toBe(true);
+    });
+
     it('rotates the secret, keeping the old one as previous until the grace ends', async () => {
       const s = ctx.storage();
       const { app } = await ctx.appWithUser();
       const e = anEndpoint(app.id);
-      await s.webhooks.create(e);
+      await s.webhooks.create(e, 100);
       const r = await s.webhooks.rotateSecret(app.id, e.id, {
         secret: 'whsec_new',
         previousSecretExpiresAt: NOW + 24 * HOUR,
@@ -168,7 +181,8 @@ export function describeWebhooksContract(ctx: {
       const revoked = anEndpoint(app.id, { eventTypes: ['passkey.revoked'] });
       const disabled = anEndpoint(app.id, { enabled: false });
       const elsewhere = anEndpoint(other.id);
-      for (const e of [every, registered, revoked, disabled, elsewhere]) await s.webhooks.create(e);
+      for (const e of [every, registered, revoked, disabled, elsewhere])
+        await s.webhooks.create(e, 100);
 
       const event = anEvent(user, { createdAt: NOW + 7 });
       await s.events.record(event);
@@ -196,7 +210,7 @@ export function describeWebhooksContract(ctx: {
       // Audit rows: an app-scoped one goes to "every type" endpoints; an instance-wide one
       // only to an endpoint that names its type.
       const console = anEndpoint(app.id, { eventTypes: ['admin.console.signed_in'] });
-      await s.webhooks.create(console);
+      await s.webhooks.create(console, 100);
       await s.audit.record({
         id: uid('aud'),
         appId: app.id,
@@ -233,7 +247,7 @@ export function describeWebhooksContract(ctx: {
       const s = ctx.storage();
       const { app } = await ctx.appWithUser();
       const e = anEndpoint(app.id);
-      await s.webhooks.create(e);
+      await s.webhooks.create(e, 100);
       const ds = [
         aDelivery(e, { createdAt: NOW + 1, status: 'delivered', deliveredAt: NOW + 2 }),
         aDelivery(e, { createdAt: NOW + 3, status: 'failed', attempts: 9, lastStatusCode: 500 }),
@@ -264,7 +278,7 @@ export function describeWebhooksContract(ctx: {
       const { app } = await ctx.appWithUser();
       const { app: other } = await ctx.appWithUser();
       const e = anEndpoint(app.id);
-      await s.webhooks.create(e);
+      await s.webhooks.create(e, 100);
       const d = aDelivery(e, {
         status: 'failed',
         attempts: 9,
@@ -291,8 +305,8 @@ export function describeWebhooksContract(ctx: {
       const { app } = await ctx.appWithUser();
       const e = anEndpoint(app.id);
       const kept = anEndpoint(app.id);
-      await s.webhooks.create(e);
-      await s.webhooks.create(kept);
+      await s.webhooks.create(e, 100);
+      await s.webhooks.create(kept, 100);
       const d = aDelivery(e);
       const k = aDelivery(kept);
       await s.webhooks.insertDelivery(d);

@@ -20,6 +20,8 @@ export interface WebhookDeps {
 }
 
 export const MAX_DESCRIPTION_LENGTH = 500;
+/** Endpoints per app: keeps the list (and the fan-out of every event) bounded. */
+export const MAX_ENDPOINTS_PER_APP = 20;
 /** Default and bounds of the rotation grace period, in hours. */
 export const DEFAULT_GRACE_HOURS = 24;
 export const MAX_GRACE_HOURS = 168;
@@ -85,7 +87,8 @@ export async function createWebhookEndpoint(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.storage.webhooks.create(endpoint);
+  if (!(await deps.storage.webhooks.create(endpoint, MAX_ENDPOINTS_PER_APP)))
+    throw new PasskeydError('webhook_limit_reached');
   return { endpoint, secret: endpoint.secret };
 }
 

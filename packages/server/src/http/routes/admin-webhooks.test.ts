@@ -182,6 +182,24 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
       expect(r.status).toBe(404);
     });
 
+    it('refuses a 21st endpoint on an app with webhook_limit_reached', async () => {
+      const fresh = await server.createApp({ name: 'Busy', origins: [ORIGIN] });
+      const post = (url: string) =>
+        fetch(`${server.baseUrl}/v1/admin/apps/${fresh.appId}/webhooks`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${server.adminToken}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ url }),
+        });
+      for (let i = 0; i < 20; i++)
+        expect((await post(`https://h${i}.example.com/`)).status).toBe(201);
+      const r = await post('https://one-too-many.example.com/');
+      expect(r.status).toBe(409);
+      expect(((await r.json()) as { code: string }).code).toBe('webhook_limit_reached');
+    });
+
     it('needs the admin token', async () => {
       const r = await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}/webhooks`, {
         method: 'POST',

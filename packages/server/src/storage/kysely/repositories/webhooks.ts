@@ -1,11 +1,11 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Storage } from '../../../domain/ports.js';
 import type {
   WebhookDelivery,
   WebhookDeliveryStatus,
   WebhookEndpoint,
 } from '../../../domain/webhooks/types.js';
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../schema.js';
+import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from '../schema.js';
 import type { RepoContext } from './context.js';
 
 // PostgreSQL returns int8 as a string unless told otherwise; Number() keeps both engines equal.
@@ -71,25 +71,42 @@ export function webhooksRepository(ctx: RepoContext): Storage['webhooks'] {
     return r && deliveryFromRow(r);
   };
   return {
-    create: async (e) => {
-      await ctx.db
-        .insertInto('webhook_endpoints')
-        .values({
-          id: e.id,
-          app_id: e.appId,
-          url: e.url,
-          description: e.description,
-          event_types: JSON.stringify(e.eventTypes),
-          enabled: e.enabled ? 1 : 0,
-          disabled_reason: e.disabledReason,
-          consecutive_failures: e.consecutiveFailures,
-          secret: e.secret,
-          previous_secret: e.previousSecret,
-          previous_secret_expires_at: e.previousSecretExpiresAt,
-          created_at: e.createdAt,
-          updated_at: e.updatedAt,
-        })
-        .execute();
+    create: async (e, maxPerApp) => {
+      const run = async (db: Kysely<Database>) => {
+        // A no-op write to the app's row takes its row lock (PostgreSQL; SQLite has one writer
+        // anyway): a concurrent creation waits here, then counts this one.
+        await db
+          .updateTable('apps')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+          .where('id', '=', e.appId)
+          .execute();
+        const { n } = await db
+          .selectFrom('webhook_endpoints')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('app_id', '=', e.appId)
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= maxPerApp) return false;
+        await db
+          .insertInto('webhook_endpoints')
+          .values({
+            id: e.id,
+            app_id: e.appId,
+            url: e.url,
+            description: e.description,
+            event_types: JSON.stringify(e.eventTypes),
+            enabled: e.enabled ? 1 : 0,
+            disabled_reason: e.disabledReason,
+            consecutive_failures: e.consecutiveFailures,
+            secret: e.secret,
+            previous_secret: e.previousSecret,
+            previous_secret_expires_at: e.previousSecretExpiresAt,
+            created_at: e.createdAt,
+            updated_at: e.updatedAt,
+          })
+          .execute();
+        return true;
+      };
+      return ctx.inTransaction ? run(ctx.db) : ctx.db.transaction().execute(run);
     },
     list: async (appId) => {
       const rs = await ctx.db
