@@ -306,7 +306,8 @@ function EndpointCard({
       {e.description ? <p>{e.description}</p> : null}
       <p class="muted">
         Events: {e.event_types.length === 0 ? 'all of this app' : e.event_types.join(', ')}
-        {e.previous_secret_expires_at ? (
+        {/* Only while the grace period lasts: after it the old secret signs nothing. */}
+        {e.previous_secret_expires_at && Date.parse(e.previous_secret_expires_at) > Date.now() ? (
           <>
             {' '}
             · previous secret valid until <Time iso={e.previous_secret_expires_at} />
