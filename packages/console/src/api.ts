@@ -141,7 +141,7 @@ export function whenSessionEnds(handler: (reason: 'expired') => void): void {
   onSignedOut = handler;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {

@@ -14,6 +14,7 @@ import { EventsPage } from './pages/events.js';
 import { NewAppPage } from './pages/new-app.js';
 import { UserPage } from './pages/user.js';
 import { UsersPage } from './pages/users.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { Link, match, useLocation } from './router.js';
 import { useAsync } from './use-async.js';
 
@@ -22,6 +23,7 @@ const SECTIONS: { path: string; label: string; icon: IconName }[] = [
   { path: '/keys', label: 'API keys', icon: 'key' },
   { path: '/users', label: 'Users', icon: 'users' },
   { path: '/events', label: 'Events', icon: 'activity' },
+  { path: '/webhooks', label: 'Webhooks', icon: 'code' },
 ];
 
 /** The signed-in console: sidebar (apps and the current app's sections) and the page. */
@@ -74,6 +76,7 @@ export function Shell({
     page = <UserPage app={app} userId={m.userId!} />;
   else if (app && match('/apps/:appId/events', location.path))
     page = <EventsPage app={app} location={location} />;
+  else if (app && match('/apps/:appId/webhooks', location.path)) page = <WebhooksPage app={app} />;
   else {
     page = (
       <>

@@ -15,6 +15,7 @@ import { openStorage } from '../storage/open-storage.js';
 import { BACKUP_HELP, BackupRefused, backupSqlite } from './backup.js';
 import { makeOut, table } from './output.js';
 import { PORTABILITY_HELPS, PORTABILITY_OPTIONS, runExport, runImport } from './import-export.js';
+import { runWebhook, WEBHOOK_HELPS, WEBHOOK_OPTIONS } from './webhooks.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -41,6 +42,8 @@ Commands:
   key create|list|revoke        Manage an app's API keys
   import | export               Move users and passkeys in and out of an app (docs/migration.md)
   mds import|show               Import the FIDO Metadata Service BLOB (docs/attestation.md)
+  webhook create|list|delete|rotate-secret|test
+                                Manage an app's webhook endpoints (docs/webhooks.md)
 
 Every command takes --help and --json (machine-readable output).
 Configuration comes from the environment (see: passkeyd serve --help).`;
@@ -107,6 +110,7 @@ const HELPS: Record<string, string> = {
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
   backup: BACKUP_HELP,
   ...PORTABILITY_HELPS,
+  ...WEBHOOK_HELPS,
   'mds import':
     'Usage: passkeyd mds import FILE [--json]\n\nVerifies an MDS3 BLOB (the JWT from https://mds3.fidoalliance.org/) against the FIDO root\n(or PASSKEYD_MDS_ROOT_CERT) and stores it for every node. Run it monthly (docs/attestation.md).',
   'mds show':
@@ -188,13 +192,18 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     ctx.stdout(`${HELP}\n`);
     return group ? 0 : 1;
   }
-  const twoLevel = group === 'app' || group === 'key' || group === 'mds';
+  const twoLevel = group === 'app' || group === 'key' || group === 'mds' || group === 'webhook';
   const name = twoLevel ? `${group} ${maybeSub ?? ''}`.trim() : group;
   const args = twoLevel ? rest : [maybeSub, ...rest].filter((a): a is string => a !== undefined);
   if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);
   const { values: v, positionals } = parseArgs({
     args,
-    options: { ...APP_OPTIONS, ...PORTABILITY_OPTIONS, app: { type: 'string' } },
+    options: {
+      ...APP_OPTIONS,
+      ...PORTABILITY_OPTIONS,
+      ...WEBHOOK_OPTIONS,
+      app: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -231,6 +240,19 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           storage,
           out,
           rootCertificates: readMdsRoots(ctx.config.mdsRootCert),
+          usage: (m) => new UsageError(m),
+        }),
+      );
+    case 'webhook create':
+    case 'webhook list':
+    case 'webhook delete':
+    case 'webhook rotate-secret':
+    case 'webhook test':
+      return withStorage(ctx, (storage) =>
+        runWebhook(name, v, positionals, {
+          storage,
+          out,
+          allowPrivate: ctx.config.webhookAllowPrivate,
           usage: (m) => new UsageError(m),
         }),
       );

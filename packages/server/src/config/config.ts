@@ -56,6 +56,11 @@ export interface Config {
    * (tests, a private metadata service); null: the shipped FIDO MDS roots.
    */
   mdsRootCert: string | null;
+  /**
+   * true: webhook endpoints may be http:// and target loopback, private and link-local
+   * addresses (tests, labs); false: https and public addresses only (docs/webhooks.md).
+   */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -378,6 +383,13 @@ export const SETTINGS = [
     key: 'otelSdkDisabled',
     default: false,
     doc: 'true: no traces even when an OTLP endpoint is set.',
+    parse: bool,
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_ALLOW_PRIVATE',
+    key: 'webhookAllowPrivate',
+    default: false,
+    doc: 'true: webhook URLs may be http:// and name loopback, private or link-local addresses (tests, labs).',
     parse: bool,
   }),
   setting({

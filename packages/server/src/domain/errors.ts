@@ -79,6 +79,23 @@ export const ERROR_CODES = {
       'Another WebAuthn user handle is already bound to this user, or this handle to another user.',
   },
 
+  // Webhooks (docs/webhooks.md)
+  webhook_not_found: { status: 404, message: 'Webhook endpoint not found.' },
+  delivery_not_found: { status: 404, message: 'Webhook delivery not found.' },
+  invalid_webhook_url: {
+    status: 400,
+    message:
+      'The webhook URL must be an absolute https:// URL (http:// and private addresses only with PASSKEYD_WEBHOOK_ALLOW_PRIVATE=true), without credentials, at most 2048 characters.',
+  },
+  webhook_limit_reached: {
+    status: 409,
+    message: 'The app already has 20 webhook endpoints, the most it may have; delete one first.',
+  },
+  unknown_event_type: {
+    status: 400,
+    message: 'An event type is not one passkeyd sends (docs/webhooks.md lists them).',
+  },
+
   // WebAuthn verification
   origin_mismatch: { status: 401, message: 'The origin is not allowed for this app.' },
   rp_id_mismatch: { status: 401, message: 'The relying party ID does not match this app.' },

@@ -12,6 +12,12 @@ import type {
   User,
   UserEvent,
 } from './types.js';
+import type {
+  WebhookDelivery,
+  WebhookDeliveryQuery,
+  WebhookEndpoint,
+  WebhookEndpointPatch,
+} from './webhooks/types.js';
 
 export interface Clock {
   now(): number;
@@ -226,6 +232,52 @@ export interface Storage {
   /** The admin audit trail (domain/audit.ts). Instance-wide, not scoped by app. */
   audit: {
     record(e: AuditEntry): Promise<void>;
+  };
+
+  /**
+   * Webhook endpoints and what operators see of their deliveries (domain/webhooks/endpoints.ts).
+   * Scoped by app. Deliveries of events and audit rows are made only by migration 012's triggers;
+   * the only ones written here are tests.
+   */
+  webhooks: {
+    /**
+     * Inserts the endpoint unless its app already has `maxPerApp`; returns false then. Atomic:
+     * the app's row is locked before counting, so concurrent creations cannot pass the cap.
+     */
+    create(e: WebhookEndpoint, maxPerApp: number): Promise<boolean>;
+    /** Oldest first. */
+    list(appId: string): Promise<WebhookEndpoint[]>;
+    get(appId: string, id: string): Promise<WebhookEndpoint | undefined>;
+    update(
+      appId: string,
+      id: string,
+      patch: WebhookEndpointPatch,
+    ): Promise<WebhookEndpoint | undefined>;
+    /** Deletes the endpoint and, by cascade, its deliveries. */
+    delete(appId: string, id: string): Promise<boolean>;
+    /**
+     * Makes `secret` the signing secret and the current one the previous secret until
+     * `previousSecretExpiresAt` (null: the old one stops at once), in one statement, so two
+     * concurrent rotations cannot lose the secret in between.
+     */
+    rotateSecret(
+      appId: string,
+      id: string,
+      r: { secret: string; previousSecretExpiresAt: number | null; now: number },
+    ): Promise<WebhookEndpoint | undefined>;
+    insertDelivery(d: WebhookDelivery): Promise<void>;
+    getDelivery(appId: string, id: string): Promise<WebhookDelivery | undefined>;
+    /** Newest first, with how many match in all. */
+    listDeliveries(
+      appId: string,
+      endpointId: string,
+      q: WebhookDeliveryQuery,
+    ): Promise<{ deliveries: WebhookDelivery[]; total: number }>;
+    /**
+     * Puts a delivery back in the queue, due at `now`, with a fresh retry schedule (attempts 0,
+     * lease cleared); whatever its status was.
+     */
+    redeliver(appId: string, id: string, now: number): Promise<WebhookDelivery | undefined>;
   };
 
   /** Read models for the admin console: search, filtered lists and counts. Scoped by app. */

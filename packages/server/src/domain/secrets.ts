@@ -10,7 +10,7 @@ export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomToken(16)}`;
 }
 
-export type IdPrefix = 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key';
+export type IdPrefix = 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key' | 'whe';
 const ID_BODY = /^[A-Za-z0-9_-]{22}$/;
 
 /**

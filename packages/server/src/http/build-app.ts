@@ -27,6 +27,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminPortabilityRoutes } from './routes/admin-portability.js';
 import { adminUserRoutes } from './routes/admin-users.js';
+import { adminWebhookRoutes } from './routes/admin-webhooks.js';
 import { consoleRoutes } from './routes/console.js';
 import { frontendRoutes } from './routes/frontend.js';
 import { healthRoutes } from './routes/health.js';
@@ -209,6 +210,7 @@ export async function buildApp(
   await app.register(adminRoutes, { prefix: '/v1/admin', deps });
   await app.register(adminUserRoutes, { prefix: '/v1/admin', deps });
   await app.register(adminPortabilityRoutes, { prefix: '/v1/admin', deps });
+  await app.register(adminWebhookRoutes, { prefix: '/v1/admin', deps });
   await app.register(consoleRoutes, { prefix: '/console', deps });
   return app;
 }

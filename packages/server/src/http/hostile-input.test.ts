@@ -145,6 +145,7 @@ function suite(databaseUrl: () => string | undefined) {
     rp_id: 'localhost',
     origins: ORIGIN,
     nonce: `nce_${'A'.repeat(43)}`,
+    url: 'https://hooks.example.com/passkeyd',
   };
 
   /** Bodies that need live state to get past their first check: fresh per request. */
@@ -174,23 +175,28 @@ function suite(databaseUrl: () => string | undefined) {
 
   /**
    * What "unchanged" means: no row of apps, api_keys (but its last_used_at, which any
-   * authenticated call may touch), users, credentials, transactions or nonces differs, and no
-   * event row changed or vanished. A refused request may still append an audit event (a failed
-   * sign-in is recorded) and consume a handshake (a challenge answers one finish, right or wrong).
+   * authenticated call may touch), users, credentials, transactions, nonces or webhook
+   * endpoints differs, and no event or webhook delivery row changed or vanished. A refused
+   * request may still append an audit event (a failed sign-in is recorded, with its webhook
+   * deliveries) and consume a handshake (a challenge answers one finish, right or wrong).
    */
   async function snapshot() {
     const db = server.server.storage.db;
-    const rows = async (table: 'apps' | 'users' | 'credentials' | 'transactions' | 'nonces') =>
-      (await db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
-    const [apps, users, credentials, transactions, nonces, keys, events] = await Promise.all([
-      rows('apps'),
-      rows('users'),
-      rows('credentials'),
-      rows('transactions'),
-      rows('nonces'),
-      db.selectFrom('api_keys').selectAll().execute(),
-      db.selectFrom('events').selectAll().execute(),
-    ]);
+    const rows = async (
+      table: 'apps' | 'users' | 'credentials' | 'transactions' | 'nonces' | 'webhook_endpoints',
+    ) => (await db.selectFrom(table).selectAll().execute()).map((r) => JSON.stringify(r)).sort();
+    const [apps, users, credentials, transactions, nonces, endpoints, keys, events, deliveries] =
+      await Promise.all([
+        rows('apps'),
+        rows('users'),
+        rows('credentials'),
+        rows('transactions'),
+        rows('nonces'),
+        rows('webhook_endpoints'),
+        db.selectFrom('api_keys').selectAll().execute(),
+        db.selectFrom('events').selectAll().execute(),
+        db.selectFrom('webhook_deliveries').selectAll().execute(),
+      ]);
     return {
       apps,
       api_keys: keys.map(({ last_used_at: _ignored, ...r }) => JSON.stringify(r)).sort(),
@@ -198,14 +204,26 @@ function suite(databaseUrl: () => string | undefined) {
       credentials,
       transactions,
       nonces,
+      webhook_endpoints: endpoints,
       events: new Set(events.map((r) => JSON.stringify(r))),
+      // An event a refusal appends (a failed sign-in) fans out to deliveries: those may appear.
+      webhook_deliveries: new Set(deliveries.map((r) => JSON.stringify(r))),
     };
   }
   function changes(before: Awaited<ReturnType<typeof snapshot>>, after: typeof before): string[] {
     const out: string[] = [];
-    for (const t of ['apps', 'api_keys', 'users', 'credentials', 'transactions', 'nonces'] as const)
+    for (const t of [
+      'apps',
+      'api_keys',
+      'users',
+      'credentials',
+      'transactions',
+      'nonces',
+      'webhook_endpoints',
+    ] as const)
       if (JSON.stringify(before[t]) !== JSON.stringify(after[t])) out.push(t);
-    for (const e of before.events) if (!after.events.has(e)) out.push('events');
+    for (const t of ['events', 'webhook_deliveries'] as const)
+      for (const e of before[t]) if (!after[t].has(e)) out.push(t);
     return out;
   }
 
@@ -230,6 +248,19 @@ function suite(databaseUrl: () => string | undefined) {
       { body: { name: 'spare' }, headers: { authorization: `Bearer ${server.adminToken}` } },
     );
     ids.keyId = key.body.key.id;
+    const admin = { headers: { authorization: `Bearer ${server.adminToken}` } };
+    const hook = await client.request<{ id: string }>(
+      'POST',
+      `/admin/apps/${server.appId}/webhooks`,
+      { ...admin, body: { url: 'https://hooks.example.com/passkeyd' } },
+    );
+    ids.endpointId = hook.body.id;
+    const test = await client.request<{ delivery_id: string }>(
+      'POST',
+      `/admin/apps/${server.appId}/webhooks/${ids.endpointId}/test`,
+      admin,
+    );
+    ids.deliveryId = test.body.delivery_id;
     ids.appId = server.appId;
     doc = server.server.app.swagger() as unknown as Doc;
   });

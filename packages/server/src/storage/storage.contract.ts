@@ -13,6 +13,7 @@ import type {
   User,
   UserEvent,
 } from '../domain/types.js';
+import { describeWebhooksContract } from './webhooks.contract.js';
 
 /**
  * The one storage contract. Every engine's test file calls describeStorageContract with a way to
@@ -208,6 +209,8 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
       const bUser = await s.users.findOrCreate(aUser(b.id, { externalId: a.user.externalId }));
       return { a, b, bUser };
     }
+
+    describeWebhooksContract({ storage: () => s, appWithUser });
 
     it('answers a ping', async () => {
       await expect(s.ping()).resolves.toBeUndefined();
