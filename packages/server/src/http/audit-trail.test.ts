@@ -1,5 +1,5 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tokenFingerprint } from './auth/tokens.js';
 import { CONSOLE_COOKIE } from './routes/console.js';
 import { CeremonyClient, startTestServer, type TestServer } from '../testing/index.js';
@@ -282,6 +282,28 @@ describe('the audit trail records admin actions', () => {
       change: { source: 'passkeyd', failed: 0, skipped: 0 },
     });
     expect((entries[0]!.change as { imported: number }).imported).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a settings reload (SIGHUP)', () => {
+  it('is recorded as actor signal, instance-wide, with counts and no token', async () => {
+    const report = server.server.reload(server.config);
+    const entry = await vi.waitFor(async () => {
+      const [e] = await audit('type=admin.settings.reloaded');
+      expect(e).toBeDefined();
+      return e!;
+    });
+    expect(entry).toMatchObject({
+      actor: 'signal',
+      app_id: null,
+      ip_addr: null,
+      change: {
+        admin: report.adminTokens,
+        metrics: report.metricsTokens,
+        log_level: report.logLevel,
+      },
+    });
+    expect(JSON.stringify(entry)).not.toContain(tokenFingerprint(server.adminToken));
   });
 });
 
