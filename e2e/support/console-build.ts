@@ -7,8 +7,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const consoleDir = join(root, 'packages/console');
 
 /**
- * Builds packages/console when dist/ is missing or older than its sources, under a lock (test
- * files run in parallel). The same rule as console.test.ts's own copy.
+ * Builds packages/console when dist/ is missing or older than its sources, under a lock: test
+ * files run in parallel. (The same rule as console.test.ts's own copy.)
  */
 export function buildConsoleIfStale(): void {
   const newest = (path: string): number => {
