@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@passkeyd/server/testing';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +14,9 @@ import { buildConsoleIfStale } from './support/console-build.js';
  */
 
 const ORIGIN = 'https://shop.acme.test';
+// With PASSKEYD_SCREENSHOTS=1 the page is saved for docs/console.md, as console.test.ts does.
+const saveScreenshots = process.env.PASSKEYD_SCREENSHOTS === '1';
+const imagesDir = fileURLToPath(new URL('../docs/images/', import.meta.url));
 
 describeWithBrowser('admin console: the Audit page (Chromium)', () => {
   let server: TestServer;
@@ -67,6 +72,10 @@ describeWithBrowser('admin console: the Audit page (Chromium)', () => {
     await expect(change.innerText()).resolves.toContain('App changed');
     await expect(change.innerText()).resolves.toMatch(/token:[A-Za-z0-9_-]{16}/);
     await expect(change.innerText()).resolves.toContain('"name":"Acme Shop"');
+    if (saveScreenshots) {
+      await page.evaluate(() => document.fonts.ready);
+      await page.screenshot({ path: join(imagesDir, 'console-audit.png'), fullPage: true });
+    }
     // Secrets are nowhere on the page, nor the cookie's value.
     const text = await page.locator('main').innerText();
     expect(text).not.toContain(server.adminToken);

@@ -49,9 +49,8 @@ function AuditTable({
           <th scope="col">Actor</th>
           <th scope="col">App</th>
           <th scope="col">Target</th>
-          <th scope="col">When</th>
+          <th scope="col">When, from</th>
           <th scope="col">Change</th>
-          <th scope="col">Client</th>
         </tr>
       </thead>
       <tbody>
@@ -88,17 +87,15 @@ function AuditTable({
             <td class="mono">{e.target ?? <span class="muted">—</span>}</td>
             <td>
               <Time iso={e.created_at} />
+              {/* The client under the time, the user agent on hover: one column less. */}
+              {e.ip_addr ? (
+                <div class="muted small" title={e.user_agent ?? undefined}>
+                  {e.ip_addr}
+                </div>
+              ) : null}
             </td>
             <td>
               <Change value={e.change} />
-            </td>
-            <td class="small">
-              {e.ip_addr ?? <span class="muted">—</span>}
-              {e.user_agent ? (
-                <div class="muted clip" title={e.user_agent}>
-                  {e.user_agent}
-                </div>
-              ) : null}
             </td>
           </tr>
         ))}
