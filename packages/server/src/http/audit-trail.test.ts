@@ -285,6 +285,65 @@ describe('the audit trail records admin actions', () => {
   });
 });
 
+describe('the outbox (migration 012)', () => {
+  it('fans a recorded entry out to the webhook endpoints that want it, in the same write', async () => {
+    const db = server.server.storage.db;
+    const now = Date.now();
+    const endpoint = (id: string, appId: string, types: string[]) => ({
+      id,
+      app_id: appId,
+      url: 'https://hooks.example/passkeyd',
+      description: null,
+      event_types: JSON.stringify(types),
+      enabled: 1,
+      disabled_reason: null,
+      consecutive_failures: 0,
+      secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+      previous_secret: null,
+      previous_secret_expires_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await db
+      .insertInto('webhook_endpoints')
+      .values([
+        endpoint('we_all', server.appId, []),
+        endpoint('we_keys', server.appId, ['admin.api_key.created']),
+        // Instance-wide entries go only to endpoints naming their type.
+        endpoint('we_signin', server.appId, ['admin.console.signed_in']),
+      ])
+      .execute();
+    const [updated] = await added(async () => {
+      expect(
+        (await call('PATCH', `/v1/admin/apps/${server.appId}`, { body: { name: 'Hooked' } }))
+          .status,
+      ).toBe(200);
+    });
+    const [signedIn] = await added(() => signIn());
+    const deliveries = await db
+      .selectFrom('webhook_deliveries')
+      .select(['endpoint_id', 'source', 'source_id', 'event_type'])
+      .where('source_id', 'in', [updated!.id, signedIn!.id])
+      .orderBy('endpoint_id')
+      .execute();
+    expect(deliveries).toEqual([
+      {
+        endpoint_id: 'we_all',
+        source: 'audit',
+        source_id: updated!.id,
+        event_type: 'admin.app.updated',
+      },
+      {
+        endpoint_id: 'we_signin',
+        source: 'audit',
+        source_id: signedIn!.id,
+        event_type: 'admin.console.signed_in',
+      },
+    ]);
+    await db.deleteFrom('webhook_endpoints').where('id', 'like', 'we_%').execute();
+  });
+});
+
 describe('a settings reload (SIGHUP)', () => {
   it('is recorded as actor signal, instance-wide, with counts and no token', async () => {
     const report = server.server.reload(server.config);
