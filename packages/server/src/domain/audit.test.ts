@@ -38,6 +38,18 @@ describe('withoutSecrets', () => {
     ).toEqual({ origins: ['https://a.example'] });
   });
 
+  it('keeps a URL without its password and query values', () => {
+    expect(
+      withoutSecrets({
+        url: 'https://bot:hunter2@hooks.example/in?token=abc&token=def&team=x',
+        origins: ['https://shop.example'],
+      }),
+    ).toEqual({
+      url: 'https://bot:redacted@hooks.example/in?token=redacted&team=redacted',
+      origins: ['https://shop.example'],
+    });
+  });
+
   it('leaves scalars and null as they are', () => {
     expect(withoutSecrets(null)).toBeNull();
     expect(withoutSecrets(3)).toBe(3);

@@ -43,8 +43,27 @@ export const tokenActor = (fingerprint: string) => `token:${fingerprint.slice(0,
 const SECRET_FIELD = /token|secret|password|passphrase|api_?key|(^|_)key$/i;
 const SECRET_VALUE = /^(pkd_[A-Za-z0-9_-]{8}_|whsec_)/;
 
+/**
+ * A URL's password and query values are where capability URLs keep their secret
+ * (`https://user:pw@…`, `…?token=…`): a webhook URL is recorded without them.
+ */
+function withoutUrlSecrets(value: string): string {
+  if (!/^https?:\/\//i.test(value)) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if (!url.password && !url.search) return value;
+  if (url.password) url.password = 'redacted';
+  for (const k of [...new Set(url.searchParams.keys())]) url.searchParams.set(k, 'redacted');
+  return url.toString();
+}
+
 /** A copy of `value` without secret-like fields or values, for `change`. */
 export function withoutSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return withoutUrlSecrets(value);
   if (Array.isArray(value)) {
     return value
       .filter((v) => !(typeof v === 'string' && SECRET_VALUE.test(v)))
