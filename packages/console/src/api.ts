@@ -97,6 +97,27 @@ export interface AdminEvent {
   created_at: string;
 }
 
+/** One admin action of the audit trail (docs/audit.md). */
+export interface AuditEntry {
+  id: string;
+  app_id: string | null;
+  type: string;
+  actor: string;
+  ip_addr: string | null;
+  user_agent: string | null;
+  target: string | null;
+  change: unknown;
+  created_at: string;
+}
+
+export interface AuditFilters {
+  app_id?: string;
+  type?: string;
+  actor?: string;
+  from?: string;
+  to?: string;
+}
+
 export interface ActivityBucket {
   start: string;
   registrations: number;
@@ -273,6 +294,19 @@ export const api = {
     );
     return { total: r.total, page: r.page, limit: r.limit, items: r.events };
   },
+  /** The instance-wide audit trail, newest first; pages as the other lists do. */
+  listAudit: async (
+    p: AuditFilters & { page: number; limit: number },
+  ): Promise<Page<AuditEntry>> => {
+    const { page, limit, ...filters } = p;
+    const r = await call<{ entries: AuditEntry[]; total: number; limit: number; offset: number }>(
+      'GET',
+      `/v1/admin/audit${query({ ...filters, limit, offset: (page - 1) * limit })}`,
+    );
+    return { total: r.total, page, limit: r.limit, items: r.entries };
+  },
+  /** The NDJSON export's address for the same filters (a download: the cookie authenticates it). */
+  auditExportUrl: (filters: AuditFilters) => `/v1/admin/audit/export${query({ ...filters })}`,
   activity: (appId: string) =>
     call<Activity>(
       'GET',

@@ -35,6 +35,29 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Event types in words. */
+/** The audit trail's action types (docs/audit.md), in the order the filter lists them. */
+export const AUDIT_LABELS: Record<string, string> = {
+  'admin.app.created': 'App created',
+  'admin.app.updated': 'App changed',
+  'admin.app.deleted': 'App deleted',
+  'admin.api_key.created': 'API key created',
+  'admin.api_key.revoked': 'API key revoked',
+  'admin.user.deleted': 'User deleted',
+  'admin.passkey.revoked': 'Passkey revoked by an operator',
+  'import.completed': 'Passkeys imported',
+  'admin.console.signed_in': 'Console sign-in',
+  'admin.console.signed_out': 'Console sign-out',
+  'admin.console.sessions_ended': 'All console sessions ended',
+  'admin.webhook.created': 'Webhook created',
+  'admin.webhook.updated': 'Webhook changed',
+  'admin.webhook.deleted': 'Webhook deleted',
+  'admin.webhook.secret_rotated': 'Webhook secret rotated',
+  'admin.webhook.redelivered': 'Webhook delivery retried',
+  'webhook.endpoint_disabled': 'Webhook disabled after failures',
+  'admin.mds.imported': 'FIDO metadata imported',
+  'admin.settings.reloaded': 'Settings reloaded (SIGHUP)',
+};
+
 export const EVENT_LABELS: Record<string, string> = {
   passkey_register: 'Passkey registered',
   passkey_register_refused: 'Registration refused (authenticator policy)',

@@ -10,6 +10,7 @@ import { PageHeader } from './components/page-header.js';
 import { ApiKeysPage } from './pages/api-keys.js';
 import { AppSettingsPage } from './pages/app-settings.js';
 import { AppsPage } from './pages/apps.js';
+import { AuditPage } from './pages/audit.js';
 import { EventsPage } from './pages/events.js';
 import { NewAppPage } from './pages/new-app.js';
 import { UserPage } from './pages/user.js';
@@ -59,6 +60,7 @@ export function Shell({
   if (!apps.data) page = apps.error ? <ErrorAlert error={apps.error} /> : <Loading />;
   else if (location.path === '/') page = <AppsPage />;
   else if (location.path === '/apps/new') page = <NewAppPage />;
+  else if (location.path === '/audit') page = <AuditPage location={location} />;
   else if (appId && !app) {
     page = (
       <>
@@ -109,6 +111,14 @@ export function Shell({
             >
               <Icon name="apps" />
               All apps
+            </Link>
+            <Link
+              href="/audit"
+              class="nav-link"
+              aria-current={location.path === '/audit' ? 'page' : undefined}
+            >
+              <Icon name="activity" />
+              Audit
             </Link>
             {appsState.apps.length > 0 ? <p class="nav-heading">Apps</p> : null}
             <ul class="nav-apps">

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { SETTINGS, type Config } from './config/config.js';
+import { recordAudit } from './domain/audit.js';
 import { KeyCache } from './domain/ceremonies/key-cache.js';
 import type { DomainDeps } from './domain/deps.js';
 import { systemClock, type Clock } from './domain/ports.js';
@@ -90,6 +91,30 @@ export async function startServer(
     throw err;
   }
   const metricsAtStart = !live.current.metricsTokens.empty;
+  // A reload changes who may administer the instance, so it is in the audit trail (actor
+  // `signal`: a SIGHUP has no other name). Counts only: the tokens' fingerprints are not listed.
+  // The reload is applied either way; a failed write is logged, as for the HTTP hook.
+  const recordReload = (report: ReloadReport) => {
+    void recordAudit(storage, {
+      appId: null,
+      type: 'admin.settings.reloaded',
+      actor: 'signal',
+      change: {
+        // Counts of tokens added, removed and configured; not named *_tokens, a field name the
+        // trail drops as secret-like (domain/audit.ts).
+        admin: report.adminTokens,
+        metrics: report.metricsTokens,
+        log_level: report.logLevel,
+        need_restart: report.needRestart,
+      },
+      now: deps.clock.now(),
+    }).catch((err: unknown) =>
+      app.log.error(
+        { err, audit_type: 'admin.settings.reloaded' },
+        'audit trail: could not record the reload',
+      ),
+    );
+  };
 
   let purging = false;
   const purgeOnce = async () => {
@@ -100,7 +125,7 @@ export async function startServer(
         ? { eventsBefore: now - config.eventRetentionDays * 86_400_000 }
         : {},
     );
-    if (n.transactions + n.handshakes + n.nonces + n.events > 0)
+    if (n.transactions + n.handshakes + n.nonces + n.events + n.audit > 0)
       app.log.debug({ purged: n }, 'purged expired rows');
   };
   const purge = async () => {
@@ -176,6 +201,7 @@ export async function startServer(
         'configuration reloaded: admin and metrics tokens and log level replaced',
       );
       setLevel();
+      recordReload(report);
       // /metrics and its hooks exist only if a metrics token was set at start-up (build-app.ts).
       if (!metricsAtStart && !now.metricsTokens.empty)
         report.needRestart.push('PASSKEYD_METRICS_TOKEN');

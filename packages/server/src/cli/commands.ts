@@ -9,6 +9,7 @@ import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/
 import { adminAppToWire, apiKeyToWire } from '../http/presenters.js';
 import { startServer, type RunningServer } from '../server.js';
 import { readMdsRoots, runMds } from './mds.js';
+import { EVENTS_EXPORT_HELP, EVENTS_EXPORT_OPTIONS, auditCli, runEventsExport } from './audit.js';
 import type { KyselyStorage } from '../storage/kysely/kysely-storage.js';
 import { migrateToLatest } from '../storage/kysely/migrations/index.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -44,6 +45,7 @@ Commands:
   mds import|show               Import the FIDO Metadata Service BLOB (docs/attestation.md)
   webhook create|list|delete|rotate-secret|test
                                 Manage an app's webhook endpoints (docs/webhooks.md)
+  events export                 The admin audit trail and passkey events as JSON lines (docs/audit.md)
 
 Every command takes --help and --json (machine-readable output).
 Configuration comes from the environment (see: passkeyd serve --help).`;
@@ -109,6 +111,7 @@ const HELPS: Record<string, string> = {
   'key list': 'Usage: passkeyd key list --app APP_ID [--json]',
   'key revoke': 'Usage: passkeyd key revoke --app APP_ID KEY_ID [--json]',
   backup: BACKUP_HELP,
+  'events export': EVENTS_EXPORT_HELP,
   ...PORTABILITY_HELPS,
   ...WEBHOOK_HELPS,
   'mds import':
@@ -192,7 +195,8 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     ctx.stdout(`${HELP}\n`);
     return group ? 0 : 1;
   }
-  const twoLevel = group === 'app' || group === 'key' || group === 'mds' || group === 'webhook';
+  const twoLevel =
+    group === 'app' || group === 'key' || group === 'mds' || group === 'webhook' || group === 'events';
   const name = twoLevel ? `${group} ${maybeSub ?? ''}`.trim() : group;
   const args = twoLevel ? rest : [maybeSub, ...rest].filter((a): a is string => a !== undefined);
   if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);
@@ -202,6 +206,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
       ...APP_OPTIONS,
       ...PORTABILITY_OPTIONS,
       ...WEBHOOK_OPTIONS,
+      ...EVENTS_EXPORT_OPTIONS,
       app: { type: 'string' },
     },
     allowPositionals: true,
@@ -213,6 +218,9 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
   }
   const out = makeOut(Boolean(v.json), ctx.stdout);
   const deps = (storage: KyselyStorage) => ({ storage, clock: systemClock });
+  // Every CLI command that changes something records it as `cli:<os user>` (docs/audit.md).
+  const audit = (storage: KyselyStorage, e: Parameters<typeof auditCli>[2]) =>
+    auditCli(storage, ctx.stderr, e);
 
   switch (name) {
     case 'serve':
@@ -225,6 +233,8 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
         out,
         withStorage: <T>(fn: (s: KyselyStorage) => Promise<T>) => withStorage(ctx, fn),
         progress: !v.json && Boolean(process.stderr.isTTY),
+        audit: (storage: Parameters<typeof auditCli>[0], e: Parameters<typeof auditCli>[2]) =>
+          auditCli(storage, ctx.stderr, e),
       };
       return (name === 'import' ? runImport : runExport)(
         v,
@@ -241,6 +251,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           out,
           rootCertificates: readMdsRoots(ctx.config.mdsRootCert),
           usage: (m) => new UsageError(m),
+          audit: (e) => audit(storage, e),
         }),
       );
     case 'webhook create':
@@ -256,6 +267,13 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           usage: (m) => new UsageError(m),
         }),
       );
+    case 'events export':
+      return runEventsExport(v, {
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        withStorage: (fn) => withStorage(ctx, fn),
+        usage: (m) => new UsageError(m),
+      });
     case 'backup': {
       const file = positionals[0];
       if (!file || positionals.length > 1) throw new UsageError('backup needs one FILE');
@@ -286,6 +304,12 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           { ...s, name: s.name!, rpId: s.rpId!, origins: s.origins! },
           deps(storage),
         );
+        await audit(storage, {
+          appId: app.id,
+          type: 'admin.app.created',
+          target: app.id,
+          change: s,
+        });
         warn(ctx, adminAppToWire(app).warnings);
         out.print(
           {
@@ -325,6 +349,13 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           name === 'app show'
             ? await getApp(storage, appId)
             : await updateApp(appId, appSettings(v), deps(storage));
+        if (name === 'app update')
+          await audit(storage, {
+            appId,
+            type: 'admin.app.updated',
+            target: appId,
+            change: appSettings(v),
+          });
         const w = adminAppToWire(app);
         warn(ctx, w.warnings);
         out.print({ app: w }, () =>
@@ -380,6 +411,12 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
         await getApp(storage, appId);
         if (name === 'key create') {
           const { key, secret } = await createApiKey(appId, v.name ?? 'default', deps(storage));
+          await audit(storage, {
+            appId,
+            type: 'admin.api_key.created',
+            target: key.id,
+            change: { name: key.name },
+          });
           out.print(
             { api_key: secret, key: apiKeyToWire(key) },
             () =>
@@ -394,6 +431,7 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
           const keyId = positionals[0];
           if (!keyId) throw new UsageError('key revoke needs a KEY_ID');
           await revokeApiKey(appId, keyId, deps(storage));
+          await audit(storage, { appId, type: 'admin.api_key.revoked', target: keyId });
           out.print({ revoked: keyId }, () => `revoked ${keyId}`);
         }
         return 0;

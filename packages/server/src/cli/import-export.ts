@@ -15,6 +15,8 @@ import { exportPasskeys, type ExportStats } from '../domain/portability/export-p
 import type { ImportIssue, ImportReport } from '../domain/portability/format.js';
 import { importPasskeys } from '../domain/portability/import-passkeys.js';
 import { parseSource } from '../domain/portability/records.js';
+import { importAuditChange } from '../domain/audit.js';
+import type { CliAuditEntry } from './audit.js';
 import type { Out } from './output.js';
 
 /** Options `passkeyd import` and `export` add to the CLI's parser. */
@@ -64,6 +66,8 @@ export interface PortabilityContext {
   clock?: Clock;
   /** Draw a progress bar (a terminal on stderr, not --json). */
   progress?: boolean;
+  /** Records a finished import in the audit trail (cli/audit.ts). */
+  audit?: (storage: Storage, e: CliAuditEntry) => Promise<void>;
 }
 
 export async function runImport(
@@ -90,10 +94,19 @@ export async function runImport(
     const deps = { storage, clock: ctx.clock ?? systemClock };
     const app = await getApp(storage, appId);
     const records = convert(parseSource(input, { onBytes: bar?.bytes }), from, opts);
-    return importPasskeys(app, records, deps, {
+    const r = await importPasskeys(app, records, deps, {
       dryRun: Boolean(values['dry-run']),
       onProgress: bar?.records,
     });
+    // A dry run changed nothing: no audit entry (as over HTTP).
+    if (!r.dry_run)
+      await ctx.audit?.(storage, {
+        appId: app.id,
+        type: 'import.completed',
+        target: app.id,
+        change: importAuditChange(r, from),
+      });
+    return r;
   });
   bar?.done();
   ctx.out.print(report, () => describeReport(report));

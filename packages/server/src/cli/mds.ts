@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { FIDO_MDS_ROOTS } from '../domain/attestation/fido-mds-root.js';
 import { importMdsBlob } from '../domain/attestation/import-mds-blob.js';
 import { systemClock, type Storage } from '../domain/ports.js';
+import type { CliAuditEntry } from './audit.js';
 import type { Out } from './output.js';
 
 /** The roots a BLOB must chain to: PASSKEYD_MDS_ROOT_CERT's certificates, else FIDO's. */
@@ -22,6 +23,8 @@ export async function runMds(
     out: Out;
     rootCertificates: readonly string[];
     usage: (m: string) => Error;
+    /** Records the import in the audit trail (cli/audit.ts). */
+    audit?: (e: CliAuditEntry) => Promise<void>;
   },
 ): Promise<number> {
   if (name === 'mds show') {
@@ -54,6 +57,17 @@ export async function runMds(
     storage: ctx.storage,
     clock: systemClock,
     rootCertificates: ctx.rootCertificates,
+  });
+  await ctx.audit?.({
+    appId: null,
+    type: 'admin.mds.imported',
+    target: String(r.no),
+    change: {
+      no: r.no,
+      next_update: r.nextUpdate,
+      entries: r.entries,
+      replaced: r.replaced ?? null,
+    },
   });
   const stale = r.nextUpdate < new Date().toISOString().slice(0, 10);
   ctx.out.print(

@@ -219,7 +219,7 @@ export const SETTINGS = [
     env: 'PASSKEYD_EVENT_RETENTION_DAYS',
     key: 'eventRetentionDays',
     default: 90,
-    doc: 'Events (sign-ins, failures) older than this many days are deleted by the purge (0: kept forever).',
+    doc: 'Events (sign-ins, failures) and audit-trail entries older than this many days are deleted by the purge (0: kept forever).',
     parse: int(0, 36_500),
   }),
   setting({

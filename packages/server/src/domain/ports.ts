@@ -81,6 +81,25 @@ export interface EventCount {
   count: number;
 }
 
+/** Filters of the audit trail; every one given must match. */
+export interface AuditFilter {
+  /** Exact app id. */
+  appId?: string;
+  /** Exact type, e.g. `admin.app.created`. */
+  type?: string;
+  /** Exact actor, e.g. `token:…`, `console:…`, `cli:root`. */
+  actor?: string;
+  /** Inclusive, epoch ms. */
+  from?: number;
+  /** Exclusive, epoch ms. */
+  to?: number;
+}
+
+export interface AuditListQuery extends AuditFilter {
+  limit: number;
+  offset: number;
+}
+
 /** An admin console sign-in. The session id itself is never stored, only its SHA-256. */
 export interface ConsoleSession {
   idHash: string;
@@ -229,9 +248,24 @@ export interface Storage {
     listByUser(appId: string, userId: string, limit: number): Promise<UserEvent[]>;
   };
 
-  /** The admin audit trail (domain/audit.ts). Instance-wide, not scoped by app. */
+  /**
+   * The admin audit trail (domain/audit.ts). Instance-wide, not scoped by app: an entry may name
+   * no app (a console sign-in), and operators read the trail across apps.
+   */
   audit: {
     record(e: AuditEntry): Promise<void>;
+    /** Newest first (ties by id, newest first), with how many match in all. */
+    list(q: AuditListQuery): Promise<{ entries: AuditEntry[]; total: number }>;
+    /**
+     * Oldest first, for streaming an export: the `limit` entries matching `filter` that come
+     * after `after` in (createdAt, id) order (null: from the start). Keyset pages, so an export
+     * neither skips nor repeats rows while new ones are written.
+     */
+    pageAfter(
+      filter: AuditFilter,
+      after: { createdAt: number; id: string } | null,
+      limit: number,
+    ): Promise<AuditEntry[]>;
   };
 
   /**
@@ -336,13 +370,20 @@ export interface Storage {
   transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T>;
 
   /**
-   * Deletes expired single-use rows, and events created before `eventsBefore` when it is given
-   * (the retention period; absent: events are kept). Safe to run concurrently from several nodes.
+   * Deletes expired single-use rows, and events and audit entries created before `eventsBefore`
+   * when it is given (the retention period; absent: both are kept). Safe to run concurrently
+   * from several nodes.
    */
   purgeExpired(
     now: number,
     opts?: { eventsBefore?: number },
-  ): Promise<{ transactions: number; handshakes: number; nonces: number; events: number }>;
+  ): Promise<{
+    transactions: number;
+    handshakes: number;
+    nonces: number;
+    events: number;
+    audit: number;
+  }>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

@@ -12,6 +12,7 @@ import { liveSettings } from './auth/live-settings.js';
 import type { HttpDeps } from './context.js';
 import { registerDocs } from './plugins/docs.js';
 import { wellKnownRoutes } from './routes/well-known.js';
+import { registerAuditTrail } from './plugins/audit-trail.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerInputHygiene } from './plugins/input-hygiene.js';
 import { registerSecurityHeaders, setSecurityHeaders } from './plugins/security-headers.js';
@@ -25,6 +26,7 @@ import { registerMetricsHooks } from '../metrics/http-hooks.js';
 import { createPasskeydMetrics } from '../metrics/passkeyd-metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminPortabilityRoutes } from './routes/admin-portability.js';
 import { adminUserRoutes } from './routes/admin-users.js';
 import { adminWebhookRoutes } from './routes/admin-webhooks.js';
@@ -147,11 +149,19 @@ export async function buildApp(
 
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set at
   // start-up; a reload can replace the tokens but not add the route (server.ts says so).
-  if (!live.current.metricsTokens.empty) {
-    const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
+  const metrics = live.current.metricsTokens.empty
+    ? undefined
+    : createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
+  if (metrics) {
     registerMetricsHooks(app, metrics);
     await app.register(metricsRoutes, { tokens: () => live.current.metricsTokens, metrics });
   }
+  // Before any route plugin, so its hooks see every route that declares `config.audit`.
+  registerAuditTrail(app, {
+    storage: deps.storage,
+    clock: deps.clock,
+    onFailure: (type) => metrics?.auditFailures.inc({ type }),
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -211,6 +221,7 @@ export async function buildApp(
   await app.register(adminUserRoutes, { prefix: '/v1/admin', deps });
   await app.register(adminPortabilityRoutes, { prefix: '/v1/admin', deps });
   await app.register(adminWebhookRoutes, { prefix: '/v1/admin', deps });
+  await app.register(adminAuditRoutes, { prefix: '/v1/admin', deps });
   await app.register(consoleRoutes, { prefix: '/console', deps });
   return app;
 }

@@ -53,6 +53,13 @@ export function createPasskeydMetrics(
         ['route'],
       ),
     ),
+    auditFailures: registry.add(
+      new Counter(
+        'passkeyd_audit_record_failures_total',
+        'Admin actions that were done but could not be written to the audit trail, by audit type.',
+        ['type'],
+      ),
+    ),
     pool: registry.add(
       new Gauge(
         'passkeyd_db_pool_connections',

@@ -83,6 +83,7 @@ describe('sqlite purge', () => {
         handshakes: 3000,
         nonces: 0,
         events: 0,
+        audit: 0,
       });
       expect(size(`${path}-wal`)).toBe(0);
       expect(size(path)).toBeLessThanOrEqual(before * 1.1);

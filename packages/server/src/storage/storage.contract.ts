@@ -5,6 +5,7 @@ import type { ConsoleSession, ConsumeResult, Storage } from '../domain/ports.js'
 import type {
   ApiKey,
   App,
+  AuditEntry,
   CeremonyKind,
   Credential,
   Handshake,
@@ -158,6 +159,21 @@ function anEvent(user: User, over: Partial<UserEvent> = {}): UserEvent {
     ipAddr: '203.0.113.7',
     userAgent: 'contract-test',
     detail: null,
+    createdAt: NOW,
+    ...over,
+  };
+}
+
+function anAuditEntry(over: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id: uid('aud'),
+    appId: null,
+    type: 'admin.app.updated',
+    actor: uid('token'),
+    ipAddr: '203.0.113.9',
+    userAgent: 'contract-test',
+    target: null,
+    change: { name: 'Renamed', origins: ['https://example.com'] },
     createdAt: NOW,
     ...over,
   };
@@ -989,6 +1005,97 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
       });
     });
 
+    describe('audit trail', () => {
+      // The trail is instance-wide, so each test filters on an actor of its own.
+      it('lists entries newest first with every filter, and counts all that match', async () => {
+        const actor = uid('token');
+        const other = uid('console');
+        const { app } = await appWithUser();
+        const entries = [
+          anAuditEntry({ actor, appId: app.id, type: 'admin.app.created', createdAt: NOW + 1 }),
+          anAuditEntry({ actor, appId: app.id, type: 'admin.app.updated', createdAt: NOW + 2 }),
+          anAuditEntry({ actor, appId: null, type: 'admin.mds.imported', createdAt: NOW + 3 }),
+          anAuditEntry({ actor, appId: app.id, type: 'admin.app.updated', createdAt: NOW + 4 }),
+          anAuditEntry({ actor: other, appId: app.id, createdAt: NOW + 5, change: null }),
+        ];
+        for (const e of entries) await s.audit.record(e);
+
+        const all = await s.audit.list({ actor, limit: 10, offset: 0 });
+        expect(all.total).toBe(4);
+        expect(all.entries).toEqual([entries[3], entries[2], entries[1], entries[0]]);
+        const page = await s.audit.list({ actor, limit: 2, offset: 2 });
+        expect(page).toEqual({ entries: [entries[1], entries[0]], total: 4 });
+        const updates = await s.audit.list({
+          actor,
+          appId: app.id,
+          type: 'admin.app.updated',
+          limit: 10,
+          offset: 0,
+        });
+        expect(updates.entries.map((e) => e.id)).toEqual([entries[3]!.id, entries[1]!.id]);
+        // from is inclusive, to exclusive.
+        const window = await s.audit.list({
+          actor,
+          from: NOW + 2,
+          to: NOW + 4,
+          limit: 10,
+          offset: 0,
+        });
+        expect(window.entries.map((e) => e.id)).toEqual([entries[2]!.id, entries[1]!.id]);
+        expect(await s.audit.list({ appId: app.id, limit: 10, offset: 0 })).toMatchObject({
+          total: 4,
+        });
+        expect((await s.audit.list({ actor: other, limit: 10, offset: 0 })).entries).toEqual([
+          entries[4],
+        ]);
+      });
+
+      it('pages an export oldest first by keyset, without skipping rows of one millisecond', async () => {
+        const actor = uid('cli');
+        const entries = Array.from({ length: 7 }, (_, i) =>
+          // Three share a millisecond: the id breaks the tie.
+          anAuditEntry({ actor, createdAt: NOW + (i < 3 ? 0 : i) }),
+        );
+        for (const e of entries) await s.audit.record(e);
+        const seen: AuditEntry[] = [];
+        let after: { createdAt: number; id: string } | null = null;
+        for (;;) {
+          const page = await s.audit.pageAfter({ actor }, after, 2);
+          if (page.length === 0) break;
+          seen.push(...page);
+          const last = page[page.length - 1]!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        const expected = [...entries].sort(
+          (x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1),
+        );
+        expect(seen).toEqual(expected);
+        expect(await s.audit.pageAfter({ actor, from: NOW + 5 }, null, 10)).toEqual(
+          expected.slice(5),
+        );
+      });
+
+      it('is purged with the events retention period, and kept without one', async () => {
+        const actor = uid('signal');
+        const cutoff = NOW - 3 * 365 * 24 * 60 * MINUTE;
+        const purge = (eventsBefore?: number) =>
+          s
+            .purgeExpired(
+              NOW - 24 * 60 * MINUTE,
+              eventsBefore === undefined ? {} : { eventsBefore },
+            )
+            .then((r) => r.audit);
+        await purge(cutoff);
+        for (const at of [cutoff - MINUTE, cutoff - 1, cutoff, NOW])
+          await s.audit.record(anAuditEntry({ actor, createdAt: at }));
+        expect(await purge()).toBe(0);
+        expect(await purge(cutoff)).toBe(2);
+        expect(await purge(cutoff)).toBe(0);
+        const left = await s.audit.list({ actor, limit: 10, offset: 0 });
+        expect(left.entries.map((e) => e.createdAt)).toEqual([NOW, cutoff]);
+      });
+    });
+
     describe('transaction(fn)', () => {
       it('commits every write of fn together and returns its result', async () => {
         const { app, user } = await appWithUser();
@@ -1164,12 +1271,14 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           handshakes: 6,
           nonces: 6,
           events: 0,
+          audit: 0,
         });
         expect(await s.purgeExpired(now)).toEqual({
           transactions: 0,
           handshakes: 0,
           nonces: 0,
           events: 0,
+          audit: 0,
         });
         for (const id of live.transactions)
           expect(await s.transactions.get(app.id, id)).toBeDefined();
@@ -1199,6 +1308,7 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           handshakes: 0,
           nonces: 0,
           events: 0,
+          audit: 0,
         });
         const stillThere = await Promise.all(
           live.transactions.map((id) => s.transactions.get(app.id, id)),

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { getApp } from '../../domain/apps/apps.js';
+import { importAuditChange } from '../../domain/audit.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { SOURCES, convert } from '../../domain/portability/converters/index.js';
 import { exportPasskeys } from '../../domain/portability/export-passkeys.js';
@@ -87,6 +88,7 @@ export const adminPortabilityRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps 
     '/apps/:appId/import',
     {
       bodyLimit: limit,
+      config: { audit: { type: 'import.completed' } },
       schema: {
         tags,
         security,
@@ -112,7 +114,15 @@ export const adminPortabilityRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps 
         req.query.from ?? 'passkeyd',
         req.query.user_column ? { userColumn: req.query.user_column } : {},
       );
-      return importPasskeys(app, records, deps, { dryRun: req.query.dry_run === true });
+      const from = req.query.from ?? 'passkeyd';
+      const report = await importPasskeys(app, records, deps, {
+        dryRun: req.query.dry_run === true,
+      });
+      // A dry run changed nothing, so it is no admin action to keep or deliver.
+      req.auditDetail = report.dry_run
+        ? { skip: true }
+        : { target: app.id, change: importAuditChange(report, from) };
+      return report;
     },
   );
 

@@ -218,6 +218,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
   scope.delete(
     '/apps/:appId/users/:userId',
     {
+      config: { audit: { type: 'admin.user.deleted' } },
       schema: {
         tags,
         security,
@@ -249,6 +250,8 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = as
     security,
     summaries: { rename: 'Rename a passkey', revoke: 'Revoke (delete) a passkey' },
     extraStatuses: [403],
+    // An operator's revoke is an admin action; the management API's (the app's own) is not.
+    revokeAudit: { type: 'admin.passkey.revoked' },
   });
 
   scope.get(

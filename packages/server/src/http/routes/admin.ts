@@ -5,6 +5,7 @@ import { listAuthenticators } from '../../domain/aaguid/lookup.js';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
 import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
 import type { AppSettingsInput } from '../../domain/apps/app-settings.js';
+import { tokenActor } from '../../domain/audit.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { liveSettings } from '../auth/live-settings.js';
 import type { HttpDeps } from '../context.js';
@@ -36,8 +37,11 @@ export function adminAuth(deps: HttpDeps) {
     const tokens = live.current.adminTokens;
     if (tokens.empty) throw new PasskeydError('admin_api_disabled');
     const given = bearerToken(req);
+    // consoleSession names the session as the request's audit actor.
     if (given === undefined && (await consoleSession(req))) return;
-    if (tokens.match(given) === undefined) throw new PasskeydError('invalid_admin_token');
+    const tokenId = tokens.match(given);
+    if (tokenId === undefined) throw new PasskeydError('invalid_admin_token');
+    req.auditActor = tokenActor(tokenId);
   };
 }
 
@@ -97,6 +101,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.post(
     '/apps',
     {
+      config: { audit: { type: 'admin.app.created' } },
       schema: {
         tags,
         security,
@@ -160,6 +165,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.patch(
     '/apps/:appId',
     {
+      config: { audit: { type: 'admin.app.updated' } },
       schema: {
         tags,
         security,
@@ -248,6 +254,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.post(
     '/apps/:appId/keys',
     {
+      config: { audit: { type: 'admin.api_key.created' } },
       schema: {
         tags,
         security,
@@ -270,6 +277,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.delete(
     '/apps/:appId/keys/:keyId',
     {
+      config: { audit: { type: 'admin.api_key.revoked' } },
       schema: {
         tags,
         security,
@@ -287,6 +295,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.delete(
     '/console-sessions',
     {
+      config: { audit: { type: 'admin.console.sessions_ended' } },
       schema: {
         tags,
         security,
@@ -303,6 +312,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
     },
     async (req, reply) => {
       const deleted = await deps.storage.consoleSessions.deleteAll();
+      req.auditDetail = { change: { deleted } };
       req.log.warn({ deleted }, 'console sessions ended everywhere');
       // The caller's own session is gone too; a console caller's browser drops its cookie.
       if (req.headers.cookie !== undefined)

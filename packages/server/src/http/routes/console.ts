@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { consoleActor, tokenActor } from '../../domain/audit.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { randomToken, sha256 } from '../../domain/secrets.js';
 import { liveSettings } from '../auth/live-settings.js';
@@ -102,12 +103,14 @@ export function consoleSessionAuth(deps: Pick<HttpDeps, 'storage' | 'clock' | 'c
     // Before the session is touched: a forged request must not even keep a session alive.
     if (!SAFE_METHODS.has(req.method)) requireSameOrigin(req);
     const now = deps.clock.now();
+    const hash = SESSION_ID.test(id) ? sha256(id) : undefined;
     if (
-      !SESSION_ID.test(id) ||
-      !(await deps.storage.consoleSessions.touch(sha256(id), now, now + idleMs, tokenIds))
+      hash === undefined ||
+      !(await deps.storage.consoleSessions.touch(hash, now, now + idleMs, tokenIds))
     ) {
       throw new PasskeydError('console_session_expired');
     }
+    req.auditActor = consoleActor(hash);
     return true;
   };
 }
@@ -166,7 +169,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
     {
       // The token has at least 32 characters, so this is no guessing game; the limit only keeps
       // a misbehaving script from filling the sessions table.
-      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      config: {
+        rateLimit: { max: 30, timeWindow: 60_000 },
+        audit: { type: 'admin.console.signed_in' },
+      },
       schema: {
         ...session,
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 1024 }) }),
@@ -187,8 +193,9 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
       // without a timer of its own.
       await deps.storage.consoleSessions.purgeExpired(now);
       const id = randomToken(32);
+      const idHash = sha256(id);
       await deps.storage.consoleSessions.create({
-        idHash: sha256(id),
+        idHash,
         createdAt: now,
         lastSeenAt: now,
         expiresAt: now + idleMinutes * 60_000,
@@ -197,6 +204,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
       });
       // A short prefix of the fingerprint tells operators which token was used, not the token.
       req.log.info({ token: tokenId.slice(0, 8) }, 'console sign-in');
+      // There was no session before this request: the new one is the actor, and the trail says
+      // which token opened it, so later console actions lead back to a token.
+      req.auditActor = consoleActor(idHash);
+      req.auditDetail = { change: { opened_with: tokenActor(tokenId) } };
       return reply
         .status(201)
         .header('set-cookie', sessionCookie(req, id))
@@ -207,12 +218,17 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleRoutesOptions> = as
 
   scope.delete(
     '/session',
-    { schema: { ...session, response: { 200: SessionState } } },
+    {
+      config: { audit: { type: 'admin.console.signed_out' } },
+      schema: { ...session, response: { 200: SessionState } },
+    },
     async (req, reply) => {
       const id = sessionIdFrom(req);
       if (id !== undefined) {
         requireSameOrigin(req);
-        if (SESSION_ID.test(id)) await deps.storage.consoleSessions.delete(sha256(id));
+        // Only a session that existed is signed out; the hook records nothing without an actor.
+        if (SESSION_ID.test(id) && (await deps.storage.consoleSessions.delete(sha256(id))))
+          req.auditActor = consoleActor(sha256(id));
       }
       return reply
         .header('set-cookie', sessionCookie(req, '', true))

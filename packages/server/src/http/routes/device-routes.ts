@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App } from '../../domain/types.js';
 import { listUserDevices, renameDevice, revokeDevice } from '../../domain/users.js';
 import type { HttpDeps } from '../context.js';
+import type { AuditRouteConfig } from '../plugins/audit-trail.js';
 import { requestMeta } from '../context.js';
 import { deviceToWire } from '../presenters.js';
 import { errorResponses } from '../schemas/common.js';
@@ -79,6 +80,8 @@ export function registerDeviceWriteRoutes(
     summaries: { rename: string; revoke: string };
     /** Failure statuses besides 400/401/404 (the admin API adds 403). */
     extraStatuses?: number[];
+    /** Records revokes in the audit trail (the admin API: http/plugins/audit-trail.ts). */
+    revokeAudit?: AuditRouteConfig;
   },
 ): void {
   const extra = o.extraStatuses ?? [];
@@ -115,6 +118,7 @@ export function registerDeviceWriteRoutes(
   scope.delete(
     '/apps/:appId/users/:userId/devices/:deviceId',
     {
+      ...(o.revokeAudit ? { config: { audit: o.revokeAudit } } : {}),
       schema: {
         tags: o.tags,
         security: o.security,

@@ -127,29 +127,29 @@ export class KyselyStorage implements Storage {
       nonces += n;
       if (n < PURGE_BATCH) break;
     }
-    let events = 0;
-    const before = opts.eventsBefore;
     // Failed finishes write events and need no credentials, so without a retention period the
     // table grows with every attempt (issue 12 item 5). Batched through events_created_at (005).
-    if (before !== undefined) {
+    // The audit trail is kept for the same period (issue 15 item 7), through audit_log_created_at.
+    const purgeBefore = async (table: 'events' | 'audit_log', before: number) => {
+      let total = 0;
       for (;;) {
         const r = await this.#db
-          .deleteFrom('events')
+          .deleteFrom(table)
           .where('id', 'in', (eb) =>
-            eb
-              .selectFrom('events')
-              .select('id')
-              .where('created_at', '<', before)
-              .limit(PURGE_BATCH),
+            eb.selectFrom(table).select('id').where('created_at', '<', before).limit(PURGE_BATCH),
           )
           .executeTakeFirst();
         const n = Number(r.numDeletedRows);
-        events += n;
-        if (n < PURGE_BATCH) break;
+        total += n;
+        if (n < PURGE_BATCH) return total;
       }
-    }
-    if (transactions + handshakes + nonces + events > 0) await this.#caps.afterPurge?.(this.#db);
-    return { transactions, handshakes, nonces, events };
+    };
+    const before = opts.eventsBefore;
+    const events = before === undefined ? 0 : await purgeBefore('events', before);
+    const audit = before === undefined ? 0 : await purgeBefore('audit_log', before);
+    if (transactions + handshakes + nonces + events + audit > 0)
+      await this.#caps.afterPurge?.(this.#db);
+    return { transactions, handshakes, nonces, events, audit };
   }
 
   poolStats(): { total: number; idle: number; waiting: number } | undefined {
