@@ -135,7 +135,14 @@ function options() {
 
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
-const log = (s) => process.stderr.write(`${s}\n`);
+const bootAt = Date.now();
+// Elapsed seconds first: on a shared machine, where the time went is worth seeing.
+const log = (s) =>
+  process.stderr.write(
+    s.startsWith('\n')
+      ? `${s}\n`
+      : `[${((Date.now() - bootAt) / 1000).toFixed(0).padStart(4)} s] ${s}\n`,
+  );
 
 /** Per-run figures derived from the load generator's raw counts. */
 function derive(r, limitPerCpuSecond) {
@@ -160,7 +167,10 @@ async function main() {
   let cleaning;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      for (const c of cleanups.reverse()) await c().catch(() => {});
+      for (const c of cleanups.reverse())
+        await Promise.resolve()
+          .then(c)
+          .catch(() => {});
       rmSync(work, { recursive: true, force: true });
     })());
   // Ctrl-C (and a kill) still stops the servers, drops the scratch databases and removes the
@@ -540,7 +550,10 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
     results.disk = await disk.finish();
     stage('disk: purged');
   } finally {
-    for (const c of ownList.reverse()) await c().catch(() => {});
+    for (const c of ownList.reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch(() => {});
   }
   results.targets = targets(results);
   return results;

@@ -74,6 +74,7 @@ export async function prepareBaseline({ root, rev, log = () => {}, onCleanup = (
     added = true;
     const run = async (label, cmd, args, opts = {}) => {
       const s = Date.now();
+      log(`baseline: ${label} …`);
       try {
         await execFileP(cmd, args, {
           cwd: tree,
@@ -85,6 +86,7 @@ export async function prepareBaseline({ root, rev, log = () => {}, onCleanup = (
         throw new Error(`baseline ${label} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
       }
       steps.push({ step: label, seconds: (Date.now() - s) / 1000 });
+      log(`baseline: ${label} took ${((Date.now() - s) / 1000).toFixed(1)} s`);
     };
 
     const ownLock = join(root, 'package-lock.json');

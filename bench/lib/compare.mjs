@@ -131,10 +131,9 @@ export async function sideBySide({ o, loadgen, cleanups, work, contenders, cpu, 
 
   for (let round = 0; round < o.rounds; round++) {
     for (const { scenario, label } of CEREMONIES) {
-      // Rotate, and reverse every other round: A B, B A, A B … (A B C, C B A, B C A … for three).
+      // Rotated each round: A B, B A, A B … (A B C, B C A, C A B … for three).
       const k = round % made.length;
-      let order = [...made.slice(k), ...made.slice(0, k)];
-      if (round % 2) order = order.reverse();
+      const order = [...made.slice(k), ...made.slice(0, k)];
       for (const c of order) {
         log(`side by side, round ${round + 1}/${o.rounds}: ${label} on ${c.label} …`);
         await loadgen.setup({ url: c.server.url, ...c.app, passkeys: active });
