@@ -232,9 +232,10 @@ export function comparisonFigures(contenders, { baselineRev } = {}) {
 /**
  * Database round trips per ceremony, measured from outside: the server reaches PostgreSQL
  * through the delay proxy; each ceremony runs with one in flight, alternately with the proxy
- * adding `o.rtDelayMs` each way and adding nothing (0, D, D, 0: drift cancels), and
- * round trips = (p50 with − p50 without) ÷ 2D, D being the delay the proxy actually held chunks
- * for (timers fire late on a loaded machine). Per step too: which request makes them.
+ * adding `o.rtDelayMs` each way and adding nothing (0 D, D 0, 0 D …, one pair per round: drift
+ * cancels), and round trips = (p50 with − p50 without) ÷ 2D, the p50s averaged over the runs of
+ * each delay and D the delay the proxy actually held chunks for (timers fire late on a loaded
+ * machine). Per step too: which request makes them.
  */
 export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu, label, log }) {
   const pg = new URL(db.url);
@@ -251,7 +252,10 @@ export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu,
     await loadgen.setup({ url: server.url, ...app, passkeys: active });
     log(`round trips (${label}): warming up through the proxy …`);
     await warmUp(loadgen, server, { ...o, active });
-    const delays = o.quick ? [0, o.rtDelayMs] : [0, o.rtDelayMs, o.rtDelayMs, 0];
+    // 0 D, D 0, 0 D …: one pair per round, the order flipped each round, so drift cancels.
+    const delays = Array.from({ length: o.rounds }, (_, i) =>
+      i % 2 ? [o.rtDelayMs, 0] : [0, o.rtDelayMs],
+    ).flat();
     const runs = [];
     for (const { scenario, label: what } of CEREMONIES) {
       for (const delayMs of delays) {
