@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,16 @@ export async function prepareBaseline({ root, rev, log = () => {}, onCleanup = (
   const dir = mkdtempSync(join(tmpdir(), 'passkeyd-baseline-'));
   const tree = join(dir, 'tree');
   let added = false;
+  // The install or build under way, if any: npm finishes what it is doing on SIGINT, which here
+  // means writing into a worktree that is being removed. It is ended first.
+  let running;
   const cleanup = async () => {
+    if (running?.pid)
+      try {
+        process.kill(-running.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
     if (added) await git('worktree', 'remove', '--force', tree).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
     await git('worktree', 'prune').catch(() => {});
@@ -72,18 +81,33 @@ export async function prepareBaseline({ root, rev, log = () => {}, onCleanup = (
     log(`baseline: ${rev} (${commit.slice(0, 12)}) in a scratch worktree ${tree} …`);
     await git('worktree', 'add', '--detach', tree, commit);
     added = true;
-    const run = async (label, cmd, args, opts = {}) => {
+    const run = async (label, cmd, args) => {
       const s = Date.now();
       log(`baseline: ${label} …`);
+      // Its own process group (execFile cannot make one), so ending it ends what it started
+      // (npm's scripts, tsc, tsup) and a Ctrl-C reaches it only through cleanup().
+      const child = spawn(cmd, args, {
+        cwd: tree,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running = child;
+      let output = '';
+      const keep = (d) => {
+        output = (output + d).slice(-200_000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
       try {
-        await execFileP(cmd, args, {
-          cwd: tree,
-          encoding: 'utf8',
-          maxBuffer: 64 * 2 ** 20,
-          ...opts,
+        const code = await new Promise((resolve, reject) => {
+          child.once('error', reject);
+          child.once('exit', (c, signal) => resolve(c ?? signal));
         });
+        if (code !== 0) throw new Error(`exit ${code}`);
       } catch (e) {
-        throw new Error(`baseline ${label} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+        throw new Error(`baseline ${label} failed (${e.message}):\n${output}`);
+      } finally {
+        running = undefined;
       }
       steps.push({ step: label, seconds: (Date.now() - s) / 1000 });
       log(`baseline: ${label} took ${((Date.now() - s) / 1000).toFixed(1)} s`);
