@@ -11,12 +11,14 @@ import { performance } from 'node:perf_hooks';
  * direction waits for the head, so chunks keep their order (a later chunk never overtakes an
  * earlier one held by a late timer) and a burst of chunks costs one delay, not one per chunk.
  * Timers fire late on a loaded machine, so the proxy also records the delay it actually added
- * (release − arrival) per chunk: the round-trip count divides by that, not by the nominal delay.
+ * (release − arrival) per chunk: the round-trip count divides by its median, not by the nominal
+ * delay.
  */
 export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1', port = 0 }) {
   let delay = delayMs;
-  let held = { chunks: 0, totalMs: 0 };
+  let held = { chunks: 0, totalMs: 0, samples: [] };
   const sockets = new Set();
+  let holding = 0;
 
   const pipe = (from, to) => {
     const queue = [];
@@ -26,8 +28,10 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
       const now = performance.now();
       while (queue.length && queue[0].due <= now) {
         const c = queue.shift();
+        holding--;
         held.chunks++;
         held.totalMs += now - c.arrived;
+        held.samples.push(now - c.arrived);
         to.write(c.data);
       }
       if (queue.length) timer = setTimeout(flush, queue[0].due - now);
@@ -36,10 +40,12 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
       const arrived = performance.now();
       if (delay <= 0 && queue.length === 0) {
         held.chunks++;
+        held.samples.push(0);
         to.write(data);
         return;
       }
       queue.push({ data, arrived, due: arrived + delay });
+      holding++;
       timer ??= setTimeout(flush, delay);
     });
     // A half-close or close reaches the other side only after the chunks still held.
@@ -77,15 +83,22 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
     setDelay(ms) {
       delay = ms;
     },
-    /** Chunks passed on and the mean delay they were actually held, since the last reset. */
+    /**
+     * Chunks passed on and how long they were actually held, since the last reset: the mean, and
+     * the median, which a stall of the whole process (every chunk then waits) moves less, and
+     * which is what compares with a median latency. `holding`: chunks held right now.
+     */
     stats() {
+      const v = Float64Array.from(held.samples).sort();
       return {
         chunks: held.chunks,
+        holding,
         meanHeldMs: held.chunks ? held.totalMs / held.chunks : 0,
+        medianHeldMs: v.length ? v[Math.floor(v.length / 2)] : 0,
       };
     },
     resetStats() {
-      held = { chunks: 0, totalMs: 0 };
+      held = { chunks: 0, totalMs: 0, samples: [] };
     },
     async close() {
       for (const s of sockets) s.destroy();
