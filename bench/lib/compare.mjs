@@ -80,6 +80,16 @@ export async function seedFor(tree, databaseUrl, job) {
   return JSON.parse(stdout.trim().split('\n').at(-1));
 }
 
+/**
+ * The order of the contenders in round `round`: rotated by one each round (A B, B A, A B …; A B
+ * C, B C A, C A B … for three), so over the rounds each runs first, and last, as often as the
+ * others.
+ */
+export function rotation(items, round) {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 const median = (xs) => {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -131,10 +141,7 @@ export async function sideBySide({ o, loadgen, cleanups, work, contenders, cpu, 
 
   for (let round = 0; round < o.rounds; round++) {
     for (const { scenario, label } of CEREMONIES) {
-      // Rotated each round: A B, B A, A B … (A B C, B C A, C A B … for three).
-      const k = round % made.length;
-      const order = [...made.slice(k), ...made.slice(0, k)];
-      for (const c of order) {
+      for (const c of rotation(made, round)) {
         log(`side by side, round ${round + 1}/${o.rounds}: ${label} on ${c.label} …`);
         await loadgen.setup({ url: c.server.url, ...c.app, passkeys: active });
         const databasePids = await pinBackends(c.db, cpu);
