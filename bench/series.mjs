@@ -19,6 +19,12 @@ export function halfPeakRuns(r) {
   return runs.length ? runs : null;
 }
 
+/** Each run's worst-step p99, and whether every one is under the limit. */
+export function verdict(runs) {
+  const p99s = runs.map((x) => x.worstStepP99);
+  return { p99s, met: p99s.every((p) => p < LIMIT_MS) };
+}
+
 function main(files) {
   const rows = [];
   for (const file of files) {
@@ -31,13 +37,11 @@ function main(files) {
     }
     const runs = halfPeakRuns(r);
     if (!runs) continue;
-    const p99s = runs.map((x) => x.worstStepP99);
     rows.push({
       file: file.split('/').at(-1),
       quick: Boolean(r.options?.quick),
-      p99s,
+      ...verdict(runs),
       others: Math.max(...runs.map((x) => x.otherCores ?? NaN)),
-      met: p99s.every((p) => p < LIMIT_MS),
     });
   }
   if (!rows.length) {
