@@ -41,7 +41,8 @@ const HELP = `Usage: npm run bench -- [options]
                           CPU-second, against issue 13's targets (set vs c65e3c9)
   --compare-only          with --baseline or --engine both: only the side-by-side runs (and the
                           PostgreSQL round trips), not the rest of the suite
-  --rounds N              side-by-side rounds, each running every ceremony on every server [3; quick 2]
+  --rounds N              side-by-side rounds, each running every ceremony on every server;
+                          also the 0 ms / D pairs of the round-trip count [3; quick 2]
   --rt-delay MS           delay the proxy adds each way for the PostgreSQL round-trip count [2]
   --rt-duration S         measured seconds per round-trip run (one ceremony in flight) [3; quick 1]
   --half-peak-runs N      sign-in runs at half of peak on the main server, each checked against
@@ -56,6 +57,9 @@ const HELP = `Usage: npm run bench -- [options]
   --profile               also run sign-in under node --cpu-prof and list the top self-time functions
   --out FILE              result file [bench/results/<date>-<engine>.json]
   --help`;
+
+/** A bad option: printed as one line with a pointer to --help, not as a stack trace. */
+class UsageError extends Error {}
 
 function options() {
   const { values: v } = parseArgs({
@@ -85,7 +89,7 @@ function options() {
     process.exit(0);
   }
   if (!['sqlite', 'postgres', 'both'].includes(v.engine))
-    throw new Error('--engine must be sqlite, postgres or both');
+    throw new UsageError('--engine must be sqlite, postgres or both');
   const q = Boolean(v.quick);
   const num = (s, d) => (s === undefined ? d : Number(s));
   const o = {
@@ -110,7 +114,7 @@ function options() {
   };
   o.engines = o.engine === 'both' ? ['sqlite', 'postgres'] : [o.engine];
   if (o.compareOnly && !o.baseline && o.engine !== 'both')
-    throw new Error('--compare-only needs --baseline REV or --engine both');
+    throw new UsageError('--compare-only needs --baseline REV or --engine both');
   for (const [k, x] of Object.entries({
     concurrency: o.concurrency,
     duration: o.durationMs,
@@ -122,12 +126,12 @@ function options() {
     'half-peak-runs': o.halfPeakRuns,
     ...o.growth,
   })) {
-    if (!Number.isFinite(x) || x < 0) throw new Error(`bad --${k}`);
+    if (!Number.isFinite(x) || x < 0) throw new UsageError(`bad --${k}`);
   }
   o.growth.sort((a, b) => a - b);
-  if (o.rounds < 1) throw new Error('--rounds must be at least 1');
+  if (o.rounds < 1) throw new UsageError('--rounds must be at least 1');
   if (o.active > o.growth[0])
-    throw new Error(
+    throw new UsageError(
       `--active (${o.active}) must not exceed the smallest --growth size (${o.growth[0]})`,
     );
   return o;
@@ -709,6 +713,14 @@ function targets(r) {
 }
 
 main().catch((e) => {
+  if (
+    e instanceof UsageError ||
+    e?.code === 'BENCH_USAGE' ||
+    e?.code?.startsWith?.('ERR_PARSE_ARGS')
+  ) {
+    console.error(`bench: ${e.message} (see --help)`);
+    process.exit(2);
+  }
   console.error(e);
   process.exit(1);
 });

@@ -55,7 +55,14 @@ function nativePackages(nodeModules) {
 export async function prepareBaseline({ root, rev, log = () => {}, onCleanup = () => {} }) {
   const t0 = Date.now();
   const git = (...args) => execFileP('git', ['-C', root, ...args], { encoding: 'utf8' });
-  const commit = (await git('rev-parse', '--verify', `${rev}^{commit}`)).stdout.trim();
+  const commit = await git('rev-parse', '--verify', '--quiet', `${rev}^{commit}`).then(
+    (r) => r.stdout.trim(),
+    () => {
+      throw Object.assign(new Error(`--baseline ${rev}: no such commit in this repository`), {
+        code: 'BENCH_USAGE',
+      });
+    },
+  );
   const dir = mkdtempSync(join(tmpdir(), 'passkeyd-baseline-'));
   const tree = join(dir, 'tree');
   let added = false;
