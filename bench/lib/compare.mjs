@@ -294,7 +294,12 @@ export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu,
         });
       }
     }
-    const mean = (xs) => sum(xs) / xs.length;
+    // Over the runs that have the figure: a run that completed nothing in its window (a stalled
+    // machine) has no latencies and must not turn the whole count into NaN.
+    const mean = (xs) => {
+      const v = xs.filter(Number.isFinite);
+      return v.length ? sum(v) / v.length : NaN;
+    };
     const ceremonies = {};
     for (const { scenario } of CEREMONIES) {
       const withD = runs.filter((r) => r.scenario === scenario && r.delayMs > 0);
@@ -306,10 +311,10 @@ export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu,
           p50WithoutDelay: mean(without.map(f)),
           delayMs: heldMs,
         });
-      const steps = Object.keys(withD[0]?.steps ?? {});
+      const steps = [...new Set([...withD, ...without].flatMap((r) => Object.keys(r.steps ?? {})))];
       ceremonies[scenario] = {
-        p50WithDelay: mean(withD.map((r) => r.ceremony.p50)),
-        p50WithoutDelay: mean(without.map((r) => r.ceremony.p50)),
+        p50WithDelay: mean(withD.map((r) => r.ceremony.p50 ?? NaN)),
+        p50WithoutDelay: mean(without.map((r) => r.ceremony.p50 ?? NaN)),
         heldMs,
         roundTrips: rt((r) => r.ceremony.p50),
         // Nominal: the same difference over the nominal delay, for comparison with heldMs's.

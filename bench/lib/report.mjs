@@ -84,7 +84,11 @@ function roundTripReport(rt, title) {
   const out = [
     `\n${title}: ${rt.label}, one ceremony in flight, the proxy adding 0 and ${rt.delayMs} ms each way (order ${rt.order.join(', ')} ms); round trips = (p50 with − p50 without) ÷ 2 × the delay actually held`,
   ];
-  const steps = [...new Set(Object.values(rt.ceremonies).flatMap((c) => Object.keys(c.steps)))];
+  // In the order a ceremony makes them.
+  const ORDER = ['create-tx', 'start', 'finish', 'verify'];
+  const steps = [
+    ...new Set(Object.values(rt.ceremonies).flatMap((c) => Object.keys(c.steps))),
+  ].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   out.push(
     table(
       [
