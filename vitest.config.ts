@@ -26,6 +26,8 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
       'e2e/**/*.test.ts',
+      // The benchmark's own tools (the delay proxy that counts database round trips).
+      'bench/**/*.test.mjs',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -7,13 +7,22 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { prepareBaseline } from './lib/baseline.mjs';
+import {
+  comparisonFigures,
+  measureRoundTrips,
+  pinBackends,
+  roundTripTargets,
+  sideBySide,
+  warmUp,
+} from './lib/compare.mjs';
 import { scratchDatabase } from './lib/database.mjs';
 import { startLoadGenerator } from './lib/loadgen-client.mjs';
 import { memoryMiB, pinned } from './lib/proc.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import { printReport } from './lib/report.mjs';
 import { makeActivePasskeys, seedAbandonedSignIns, seedPasskeys } from './lib/seed.mjs';
-import { createBenchApp, startServer } from './lib/server.mjs';
+import { BIN, createBenchApp, startServer } from './lib/server.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const execFileP = promisify(execFile);
@@ -21,9 +30,23 @@ const execFileP = promisify(execFile);
 const HELP = `Usage: npm run bench -- [options]
 
   --quick                 ~30 s smoke run (short phases, growth 1k/10k, 10k abandoned)
-  --engine sqlite|postgres
-  --pg-url URL            PostgreSQL server for --engine postgres; a scratch database is created
-                          on it and dropped afterwards [postgres://postgres@127.0.0.1:5432/postgres]
+  --engine sqlite|postgres|both
+                          both: the whole run on each engine, then the two side by side
+                          (PostgreSQL ÷ SQLite per CPU-second, its backends' CPU included)
+  --pg-url URL            PostgreSQL server for --engine postgres|both; scratch databases are
+                          created on it and dropped afterwards [postgres://postgres@127.0.0.1:5432/postgres]
+  --baseline REV          also build REV (a commit, tag or branch) in a scratch git worktree and
+                          run its server side by side with the working tree's, alternating,
+                          on each engine of the run: new ÷ baseline per ceremony per server
+                          CPU-second, against issue 13's targets (set vs c65e3c9)
+  --compare-only          with --baseline or --engine both: only the side-by-side runs (and the
+                          PostgreSQL round trips), not the rest of the suite
+  --rounds N              side-by-side rounds, each running every ceremony on every server;
+                          also the 0 ms / D pairs of the round-trip count [3; quick 2]
+  --rt-delay MS           delay the proxy adds each way for the PostgreSQL round-trip count [2]
+  --rt-duration S         measured seconds per round-trip run (one ceremony in flight) [3; quick 1]
+  --half-peak-runs N      sign-in runs at half of peak on the main server, each checked against
+                          p99 < 10 ms (the growth run at the smallest size is one more) [3; quick 1]
   --concurrency N         ceremonies in flight for peak-throughput runs [8]
   --duration S            measured seconds per run [3; quick 1]
   --warmup S              unmeasured seconds at the start of each run [0.2]; every server
@@ -35,11 +58,20 @@ const HELP = `Usage: npm run bench -- [options]
   --out FILE              result file [bench/results/<date>-<engine>.json]
   --help`;
 
+/** A bad option: printed as one line with a pointer to --help, not as a stack trace. */
+class UsageError extends Error {}
+
 function options() {
   const { values: v } = parseArgs({
     options: {
       quick: { type: 'boolean' },
       engine: { type: 'string', default: 'sqlite' },
+      baseline: { type: 'string' },
+      'compare-only': { type: 'boolean' },
+      rounds: { type: 'string' },
+      'rt-delay': { type: 'string' },
+      'rt-duration': { type: 'string' },
+      'half-peak-runs': { type: 'string' },
       'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       concurrency: { type: 'string' },
       duration: { type: 'string' },
@@ -56,8 +88,8 @@ function options() {
     console.log(HELP);
     process.exit(0);
   }
-  if (!['sqlite', 'postgres'].includes(v.engine))
-    throw new Error('--engine must be sqlite or postgres');
+  if (!['sqlite', 'postgres', 'both'].includes(v.engine))
+    throw new UsageError('--engine must be sqlite, postgres or both');
   const q = Boolean(v.quick);
   const num = (s, d) => (s === undefined ? d : Number(s));
   const o = {
@@ -73,19 +105,33 @@ function options() {
     active: num(v.active, q ? 100 : 256),
     profile: Boolean(v.profile),
     out: v.out,
+    baseline: v.baseline,
+    compareOnly: Boolean(v['compare-only']),
+    rounds: num(v.rounds, q ? 2 : 3),
+    rtDelayMs: num(v['rt-delay'], 2),
+    rtDurationMs: num(v['rt-duration'], q ? 1 : 3) * 1000,
+    halfPeakRuns: num(v['half-peak-runs'], q ? 1 : 3),
   };
+  o.engines = o.engine === 'both' ? ['sqlite', 'postgres'] : [o.engine];
+  if (o.compareOnly && !o.baseline && o.engine !== 'both')
+    throw new UsageError('--compare-only needs --baseline REV or --engine both');
   for (const [k, x] of Object.entries({
     concurrency: o.concurrency,
     duration: o.durationMs,
     abandoned: o.abandoned,
     active: o.active,
+    rounds: o.rounds,
+    'rt-delay': o.rtDelayMs,
+    'rt-duration': o.rtDurationMs,
+    'half-peak-runs': o.halfPeakRuns,
     ...o.growth,
   })) {
-    if (!Number.isFinite(x) || x < 0) throw new Error(`bad --${k}`);
+    if (!Number.isFinite(x) || x < 0) throw new UsageError(`bad --${k}`);
   }
   o.growth.sort((a, b) => a - b);
+  if (o.rounds < 1) throw new UsageError('--rounds must be at least 1');
   if (o.active > o.growth[0])
-    throw new Error(
+    throw new UsageError(
       `--active (${o.active}) must not exceed the smallest --growth size (${o.growth[0]})`,
     );
   return o;
@@ -93,7 +139,14 @@ function options() {
 
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
-const log = (s) => process.stderr.write(`${s}\n`);
+const bootAt = Date.now();
+// Elapsed seconds first: on a shared machine, where the time went is worth seeing.
+const log = (s) =>
+  process.stderr.write(
+    s.startsWith('\n')
+      ? `${s}\n`
+      : `[${((Date.now() - bootAt) / 1000).toFixed(0).padStart(4)} s] ${s}\n`,
+  );
 
 /** Per-run figures derived from the load generator's raw counts. */
 function derive(r, limitPerCpuSecond) {
@@ -115,11 +168,19 @@ async function main() {
   const work = join(tmpdir(), `passkeyd-bench-${process.pid}`);
   const profDir = join(ROOT, '.tmp', 'bench', `profile-${process.pid}`);
   const cleanups = [];
-  const cleanup = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    rmSync(work, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+  let cleaning;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const c of cleanups.reverse())
+        await Promise.resolve()
+          .then(c)
+          .catch(() => {});
+      rmSync(work, { recursive: true, force: true });
+    })());
+  // Ctrl-C (and a kill) still stops the servers, drops the scratch databases and removes the
+  // baseline's worktree.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.once(signal, () => cleanup().then(() => process.exit(130)));
   // This process seeds databases; keep it off the server's core.
   if (pinned(LOADGEN_CPU).length)
     execFileSync('taskset', ['-a', '-p', '-c', String(LOADGEN_CPU), String(process.pid)], {
@@ -129,7 +190,7 @@ async function main() {
   const results = {
     date: new Date().toISOString(),
     engine: o.engine,
-    options: { ...o, pgUrl: o.engine === 'postgres' ? o.pgUrl : undefined },
+    options: { ...o, pgUrl: o.engines.includes('postgres') ? o.pgUrl : undefined },
     machine: {
       cpu: cpus()[0]?.model,
       cores: cpus().length,
@@ -146,17 +207,171 @@ async function main() {
   const phase = (name) =>
     (results.phases[name] = Number(((Date.now() - started) / 1000).toFixed(1)));
   log(
-    `passkeyd bench: engine ${o.engine}${o.quick ? ' (quick)' : ''}, ${results.machine.cores} × ${results.machine.cpu}, Node ${process.version}`,
+    `passkeyd bench: engine ${o.engine}${o.quick ? ' (quick)' : ''}${o.baseline ? `, baseline ${o.baseline}` : ''}, ${results.machine.cores} × ${results.machine.cpu}, Node ${process.version}`,
   );
 
+  const perEngine = {};
+  try {
+    // 0. The baseline's build first: it keeps both cores busy for a while, so nothing is
+    // measured meanwhile.
+    let baseline;
+    if (o.baseline) {
+      baseline = await prepareBaseline({
+        root: ROOT,
+        rev: o.baseline,
+        log,
+        onCleanup: (c) => cleanups.push(c),
+      });
+      results.baseline = {
+        rev: baseline.rev,
+        commit: baseline.commit,
+        install: baseline.install,
+        steps: baseline.steps,
+        buildSeconds: baseline.buildSeconds,
+        seeder: baseline.seedModule
+          ? "the revision's own bench/lib/seed.mjs"
+          : "the working tree's bench/lib/seed.mjs (the revision has none)",
+      };
+      phase('baseline: built');
+    }
+
+    const loadgen = startLoadGenerator({ cpu: LOADGEN_CPU });
+    cleanups.push(async () => loadgen.stop());
+    // Made once, used by every database of the run: the load generator's devices keep their
+    // sign counters across servers.
+    const active = makeActivePasskeys(o.active);
+    const ctx = { loadgen, cleanups, work, profDir, active, phase, log };
+
+    if (!o.compareOnly)
+      for (const engine of o.engines) {
+        log(`\n== engine ${engine} ==`);
+        perEngine[engine] = await runEngine({ ...o, engine }, ctx);
+      }
+
+    // Side by side: the baseline and the working tree, and/or SQLite and PostgreSQL.
+    if (baseline || o.engines.length > 1) {
+      const trees = [{ id: 'new', label: 'working tree', bin: BIN, seedModule: null }];
+      if (baseline)
+        trees.push({
+          id: 'baseline',
+          label: `baseline ${baseline.rev}`,
+          bin: baseline.bin,
+          seedModule: baseline.seedModule,
+        });
+      const contenders = o.engines.flatMap((engine) =>
+        trees.map((tree) => ({
+          id: `${tree.id}_${engine}`,
+          label: `${tree.label}, ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+          tree,
+          engine,
+        })),
+      );
+      const { contenders: figures, handles } = await sideBySide({
+        o,
+        loadgen,
+        cleanups,
+        work,
+        contenders,
+        cpu: SERVER_CPU,
+        active,
+        log,
+      });
+      const { ratios, targets: comparisonTargets } = comparisonFigures(figures, {
+        baselineRev: baseline?.rev,
+      });
+      results.comparison = {
+        rounds: o.rounds,
+        durationMs: o.durationMs,
+        concurrency: o.concurrency,
+        contenders: figures,
+        ratios,
+        targets: comparisonTargets,
+        roundTrips: [],
+      };
+      phase('side by side');
+      // Round trips on PostgreSQL for every tree not yet measured (the working tree's were,
+      // in its own run, unless --compare-only).
+      for (const h of handles.filter((x) => x.engine === 'postgres')) {
+        if (h.tree.id === 'new' && perEngine.postgres?.roundTrips) continue;
+        const rt = await measureRoundTrips({
+          o,
+          loadgen,
+          db: h.db,
+          app: h.app,
+          bin: h.tree.bin,
+          active,
+          cpu: SERVER_CPU,
+          label: h.tree.label,
+          log,
+        });
+        results.comparison.roundTrips.push({ tree: h.tree.id, ...rt });
+        if (h.tree.id === 'new') results.comparison.targets.push(...roundTripTargets(rt));
+      }
+      if (results.comparison.roundTrips.length) phase('round trips (side by side)');
+    }
+  } finally {
+    results.machine.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+    results.totalSeconds = (Date.now() - started) / 1000;
+    await cleanup();
+  }
+
+  // 5. The browser SDK bundle, when its size script exists.
+  const sizeScript = join(ROOT, 'packages/js/scripts/size.mjs');
+  if (existsSync(sizeScript)) {
+    try {
+      results.sdkBundle = JSON.parse(
+        execFileSync(process.execPath, [sizeScript], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+    } catch (e) {
+      results.sdkBundle = { error: String(e.stderr ?? e.message).trim() };
+    }
+  }
+
+  // One engine: its figures at the top level, as before; both: one object per engine.
+  if (o.engines.length === 1 && perEngine[o.engine]) Object.assign(results, perEngine[o.engine]);
+  else if (Object.keys(perEngine).length) results.engines = perEngine;
+  results.targets = [
+    ...(o.engines.length === 1 ? (perEngine[o.engine]?.targets ?? []) : []),
+    ...(results.comparison?.targets ?? []),
+  ];
+  const out =
+    o.out ??
+    join(
+      ROOT,
+      'bench/results',
+      `${results.date.replace(/[:.]/g, '-')}-${o.engine}${o.baseline ? '-baseline' : ''}${o.quick ? '-quick' : ''}.json`,
+    );
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  printReport(results);
+  console.log(`\nresults: ${out.startsWith(ROOT) ? out.slice(ROOT.length) : out}`);
+}
+
+/**
+ * The whole suite on one engine: the limit, the ceremonies at peak, half of peak, the variants
+ * (logging, verifier, profile), the HTTP floor, PostgreSQL's round trips, growth and disk.
+ * Returns that engine's figures; its servers and databases are gone when it returns.
+ */
+async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, log }) {
+  const results = { engine: o.engine };
+  // This engine's servers and databases: gone when it returns, and on Ctrl-C (main's list).
+  const ownList = [];
+  const own = {
+    push(c) {
+      ownList.push(c);
+      cleanups.push(c);
+    },
+  };
+  const stage = (name) => phase(o.engines.length > 1 ? `${o.engine}: ${name}` : name);
   let server;
-  const loadgen = startLoadGenerator({ cpu: LOADGEN_CPU });
-  cleanups.push(async () => loadgen.stop());
   const stopServer = async () => {
     await server?.stop();
     server = undefined;
   };
-  cleanups.push(stopServer);
+  own.push(stopServer);
   const limitRun = async () => {
     const cmd = [
       ...pinned(SERVER_CPU),
@@ -172,14 +387,13 @@ async function main() {
     // databases and apps made meanwhile are made on the other core). It is measured again after
     // the ceremony runs; the ratio uses the mean of the two.
     log('limit: bare ES256 verification …');
-    const [firstLimit, dbs] = await Promise.all([limitRun(), makeDatabases(o, work, cleanups)]);
+    const [firstLimit, dbs] = await Promise.all([limitRun(), makeDatabases(o, work, own)]);
     results.limitRuns = [firstLimit];
     let limit = firstLimit.verify.perCpuSecond;
-    phase('limit');
+    stage('limit');
 
     // 2. Ceremonies on a database with the smallest growth size, the active passkeys first.
     const { db: dbA, app } = dbs.main;
-    const active = makeActivePasskeys(o.active);
     await seedPasskeys(dbA.url, { appId: app.appId, total: o.growth[0], active });
 
     let databasePids = [];
@@ -187,34 +401,16 @@ async function main() {
       await stopServer();
       server = await startServer({ databaseUrl: db.url, cpu: SERVER_CPU, ...extra });
       await loadgen.setup({ url: server.url, ...a, passkeys: active });
-      // Unmeasured: each active passkey signs in once (its key imported, its rows read), then
-      // sign-ins run for 2 s, so V8 has optimised the hot path and a fresh database's tables and
-      // WAL have grown: with 1 s, runs right after a start came out up to 40 % slower than
-      // identical later ones. Every server gets the same, so the runs compare.
-      await loadgen.run({
-        scenario: 'authenticate',
-        count: active.length,
-        concurrency: o.concurrency,
-        serverPid: server.pid,
-      });
-      await loadgen.run({
-        scenario: 'authenticate',
-        warmupMs: o.jitWarmupMs,
-        durationMs: 0,
-        concurrency: o.concurrency,
-        serverPid: server.pid,
-      });
-      // PostgreSQL does part of the work in its own processes: they join the server on its core
-      // and in its CPU count, so "per core" means passkeyd and its database together.
-      databasePids = db.backendPids ? await db.backendPids() : [];
-      for (const pid of databasePids)
-        if (pinned(SERVER_CPU).length)
-          execFileSync('taskset', ['-p', '-c', String(SERVER_CPU), String(pid)], {
-            stdio: 'ignore',
-          });
+      await warmUp(loadgen, server, { ...o, active });
+      databasePids = await pinBackends(db, SERVER_CPU);
     };
+    let measureDb = dbA;
     const measure = async (label, job) => {
       log(`${label} …`);
+      // PostgreSQL does part of the work in its own processes: they join the server on its core
+      // and in its CPU count, so "per core" means passkeyd and its database together. Read
+      // again before each run: the pool opens connections as the load needs them.
+      if (measureDb) databasePids = await pinBackends(measureDb, SERVER_CPU);
       const r = await loadgen.run({
         warmupMs: o.warmupMs,
         durationMs: o.durationMs,
@@ -229,17 +425,26 @@ async function main() {
 
     // --quick starts the disk test first so its 10 s wait for expiry overlaps the other runs (the
     // purge then shares the server core with them: fine for a smoke run, not for figures).
-    let disk = o.quick ? await startDiskPhase(o, dbs.disk, active, loadgen, cleanups) : undefined;
+    let disk = o.quick ? await startDiskPhase(o, dbs.disk, active, loadgen, own) : undefined;
     const runs = {};
     await serve(dbA, app);
     runs.authenticate = await measure('sign-in with a transaction, peak', {
       scenario: 'authenticate',
     });
-    // Latency at half of this peak is measured in the growth runs below (the smallest size).
     const halfRate = Math.max(1, Math.round(runs.authenticate.ceremoniesPerSecond / 2));
     runs.discoverable = await measure('discoverable sign-in, peak', { scenario: 'discoverable' });
     results.memory = { afterSustainedMiB: memoryMiB(server.pid) };
     runs.register = await measure('registration, peak', { scenario: 'register' });
+    // Half of the sign-in peak, open loop, several times on this server: the p99 target holds
+    // only if it holds in every run (the growth run at the smallest size below is one more).
+    const halfPeak = [];
+    for (let i = 0; i < o.halfPeakRuns; i++)
+      halfPeak.push(
+        await measure(`sign-in at half of peak (${halfRate}/s), run ${i + 1}/${o.halfPeakRuns}`, {
+          scenario: 'authenticate',
+          rate: halfRate,
+        }),
+      );
     await serve(dbA, app, { env: { LOG_LEVEL: 'info' } });
     runs.authenticateInfoLogs = await measure('sign-in with LOG_LEVEL=info (the default), peak', {
       scenario: 'authenticate',
@@ -269,6 +474,7 @@ async function main() {
     // The HTTP floor: the same four requests to routes that do nothing, on the same core.
     await stopServer();
     databasePids = [];
+    measureDb = undefined;
     server = await startServer({ script: join(ROOT, 'bench/http-floor.mjs'), cpu: SERVER_CPU });
     await loadgen.setup({ url: server.url, ...app });
     await loadgen.run({
@@ -283,7 +489,7 @@ async function main() {
       { scenario: 'floor' },
     );
     await stopServer();
-    phase('ceremonies');
+    stage('ceremonies');
     if (!o.quick) {
       results.limitRuns.push(await limitRun());
       limit =
@@ -291,11 +497,28 @@ async function main() {
     }
     results.limit = { verifyPerCpuSecond: limit, ...results.limitRuns[0] };
     results.runs = Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, derive(r, limit)]));
+    results.halfPeakRuns = halfPeak.map((r) => derive(r, limit));
+
+    // 2b. PostgreSQL: database round trips per ceremony, through the delay proxy.
+    if (o.engine === 'postgres') {
+      results.roundTrips = await measureRoundTrips({
+        o,
+        loadgen,
+        db: dbA,
+        app,
+        bin: BIN,
+        active,
+        cpu: SERVER_CPU,
+        label: 'working tree',
+        log,
+      });
+      stage('round trips');
+    }
 
     // 3. Disk: abandoned sign-ins on a database of their own. Its server purges them while the
     // growth databases are seeded (this process, on the other core) and measured.
-    disk ??= await startDiskPhase(o, dbs.disk, active, loadgen, cleanups);
-    phase('disk: abandoned');
+    disk ??= await startDiskPhase(o, dbs.disk, active, loadgen, own);
+    stage('disk: abandoned');
 
     // 4. Growth: a database for each size, seeded while no server runs on it, then the same
     // sign-in at one fixed rate (half of the peak above) after the same warm-up.
@@ -303,10 +526,11 @@ async function main() {
       log(`seeding ${g.total.toLocaleString('en')} passkeys …`);
       g.seeded = await seedPasskeys(g.db.url, { appId: g.app.appId, total: g.total, active });
     }
-    phase('growth: seeded');
+    stage('growth: seeded');
     results.growth = [];
     for (const g of dbs.growth) {
       await serve(g.db, g.app);
+      measureDb = g.db;
       const run = derive(
         await measure(
           `sign-in at ${halfRate}/s with ${g.seeded.total.toLocaleString('en')} passkeys`,
@@ -325,43 +549,18 @@ async function main() {
       results.growth.at(-1).size = await g.db.size();
       await g.db.drop();
     }
-    phase('growth: measured');
+    stage('growth: measured');
     results.runs.authenticateHalfPeak = results.growth[0].run;
     results.disk = await disk.finish();
-    phase('disk: purged');
+    stage('disk: purged');
   } finally {
-    results.machine.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
-    results.totalSeconds = (Date.now() - started) / 1000;
-    await cleanup();
+    for (const c of ownList.reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch(() => {});
   }
-
-  // 5. The browser SDK bundle, when its size script exists.
-  const sizeScript = join(ROOT, 'packages/js/scripts/size.mjs');
-  if (existsSync(sizeScript)) {
-    try {
-      results.sdkBundle = JSON.parse(
-        execFileSync(process.execPath, [sizeScript], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-        }),
-      );
-    } catch (e) {
-      results.sdkBundle = { error: String(e.stderr ?? e.message).trim() };
-    }
-  }
-
   results.targets = targets(results);
-  const out =
-    o.out ??
-    join(
-      ROOT,
-      'bench/results',
-      `${results.date.replace(/[:.]/g, '-')}-${o.engine}${o.quick ? '-quick' : ''}.json`,
-    );
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  printReport(results);
-  console.log(`\nresults: ${out.startsWith(ROOT) ? out.slice(ROOT.length) : out}`);
+  return results;
 }
 
 /**
@@ -483,13 +682,18 @@ function targets(r) {
       measured: `${(auth.vsLimit * 100).toFixed(1)} %`,
       met: auth.vsLimit >= 0.35,
     });
-  const half = r.runs?.authenticateHalfPeak;
-  if (half)
+  // Every run at half of peak in this invocation: the repeated ones on the main server and the
+  // growth run at the smallest size. The target holds only if it holds in each.
+  const halves = [...(r.halfPeakRuns ?? []), r.runs?.authenticateHalfPeak].filter(Boolean);
+  if (halves.length) {
+    const passed = halves.filter((h) => h.worstStepP99 < 10).length;
     t.push({
-      target: `p99 < 10 ms at half of peak (worst step)${sqliteOnly}`,
-      measured: `${half.worstStepP99.toFixed(1)} ms`,
-      met: half.worstStepP99 < 10,
+      target: `p99 < 10 ms at half of peak (worst step), every run${sqliteOnly}`,
+      measured: `${passed} of ${halves.length} (${halves.map((h) => h.worstStepP99.toFixed(1)).join(', ')} ms)`,
+      met: passed === halves.length,
     });
+  }
+  if (r.roundTrips) t.push(...roundTripTargets(r.roundTrips));
   if (r.growth?.length > 1) {
     const [first, last] = [r.growth[0], r.growth.at(-1)];
     const ratio = last.run.worstStepP99 / first.run.worstStepP99;
@@ -509,6 +713,14 @@ function targets(r) {
 }
 
 main().catch((e) => {
+  if (
+    e instanceof UsageError ||
+    e?.code === 'BENCH_USAGE' ||
+    e?.code?.startsWith?.('ERR_PARSE_ARGS')
+  ) {
+    console.error(`bench: ${e.message} (see --help)`);
+    process.exit(2);
+  }
   console.error(e);
   process.exit(1);
 });

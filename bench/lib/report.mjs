@@ -26,6 +26,12 @@ const RUN_LABELS = {
   httpFloor: 'HTTP floor (4 no-op requests)',
 };
 
+const CEREMONY_LABELS = {
+  authenticate: 'sign-in (transaction)',
+  discoverable: 'sign-in (discoverable)',
+  register: 'registration',
+};
+
 /** Prints the result file's figures as plain-text tables (the JSON has everything). */
 export function printReport(r) {
   const out = [];
@@ -37,6 +43,129 @@ export function printReport(r) {
   out.push(
     `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${m.loadAverageAtEnd.join(' ')}; ${fix(r.totalSeconds, 0)} s\n`,
   );
+  if (r.baseline) {
+    const b = r.baseline;
+    out.push(
+      `Baseline ${b.rev} (${b.commit.slice(0, 12)}), built in a scratch worktree in ${fix(b.buildSeconds, 0)} s: ${b.install}; seeded with ${b.seeder}\n`,
+    );
+  }
+  if (r.engines) {
+    // --engine both: each engine's full report, then the side-by-side figures.
+    for (const [engine, e] of Object.entries(r.engines)) {
+      out.push(`==== engine ${engine} ====`);
+      out.push(engineReport({ ...e, options: r.options }));
+      out.push('');
+    }
+  } else if (r.runs) out.push(engineReport(r));
+  if (r.comparison) out.push(comparisonReport(r.comparison, r.baseline));
+  if (r.sdkBundle) {
+    const b = r.sdkBundle;
+    out.push(
+      b.error
+        ? `\nBrowser SDK bundle: ${b.error}`
+        : `\nBrowser SDK bundle ${b.file}: ${int(b.minBytes)} B minified, ${int(b.gzipBytes)} B gzip`,
+    );
+  }
+  if (r.targets?.length) {
+    out.push(`\nTargets${r.engines ? ' (side by side; each engine above has its own)' : ''}`);
+    out.push(targetTable(r.targets));
+  }
+  console.log(out.join('\n'));
+}
+
+const targetTable = (ts) =>
+  table(
+    ['target', 'measured', 'met'],
+    ts.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
+  );
+
+/** Round trips per ceremony and per step through the delay proxy. */
+function roundTripReport(rt, title) {
+  const out = [
+    `\n${title}: ${rt.label}, one ceremony in flight, the proxy adding 0 and ${rt.delayMs} ms each way (order ${rt.order.join(', ')} ms); round trips = (p50 with − p50 without) ÷ 2 × the delay actually held`,
+  ];
+  // In the order a ceremony makes them.
+  const ORDER = ['create-tx', 'start', 'finish', 'verify'];
+  const steps = [
+    ...new Set(Object.values(rt.ceremonies).flatMap((c) => Object.keys(c.steps))),
+  ].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  out.push(
+    table(
+      [
+        'ceremony',
+        'p50 +0',
+        `p50 +${rt.delayMs}`,
+        'held ms',
+        'round trips',
+        'target',
+        ...steps,
+        'samples',
+      ],
+      Object.entries(rt.ceremonies).map(([k, c]) => [
+        CEREMONY_LABELS[k] ?? k,
+        fix(c.p50WithoutDelay, 2),
+        fix(c.p50WithDelay, 2),
+        fix(c.heldMs, 2),
+        fix(c.roundTrips, 1),
+        `≤ ${c.target}`,
+        ...steps.map((s) => fix(c.steps[s], 1)),
+        c.samples,
+      ]),
+    ),
+  );
+  return out.join('\n');
+}
+
+/** The side-by-side runs: per contender, per ceremony, and the ratios. */
+function comparisonReport(c, baseline) {
+  const out = [
+    `\nSide by side: ${c.contenders.map((x) => x.label).join(' | ')}; ${c.rounds} rounds, each ceremony ${fix(c.durationMs / 1000, 0)} s at ${c.concurrency} in flight on every server in turn (order rotated each round), per server CPU-second (PostgreSQL: its backends' CPU included), pooled over the rounds`,
+  ];
+  const headers = ['server', ...Object.values(CEREMONY_LABELS), 'errors', 'others (max)'];
+  out.push(
+    table(
+      headers,
+      c.contenders.map((x) => [
+        x.label,
+        ...Object.keys(CEREMONY_LABELS).map(
+          (k) =>
+            `${int(x.summary[k].perCpuSecond)} (${x.summary[k].perCpuSecondByRound.map(int).join(', ')})`,
+        ),
+        Object.values(x.summary).reduce((n, s) => n + s.failed, 0),
+        fix(Math.max(...Object.values(x.summary).map((s) => s.otherCoresMax)), 2),
+      ]),
+    ),
+  );
+  out.push('(in brackets: each round)');
+  if (c.ratios.length) {
+    out.push('');
+    out.push(
+      table(
+        ['ratio', ...Object.values(CEREMONY_LABELS)],
+        [...new Set(c.ratios.map((x) => `${x.kind}, ${x.engine ?? x.tree}`))].map((key) => [
+          key,
+          ...Object.keys(CEREMONY_LABELS).map((k) => {
+            const x = c.ratios.find(
+              (y) => `${y.kind}, ${y.engine ?? y.tree}` === key && y.scenario === k,
+            );
+            return x ? `${fix(x.ratio, 2)} ×` : '–';
+          }),
+        ]),
+      ),
+    );
+  }
+  const adapted = c.contenders.filter((x) => x.adaptations?.length);
+  if (baseline)
+    out.push(
+      `\nAdapted for the baseline: ${adapted.length ? adapted.flatMap((x) => x.adaptations.map((a) => `${x.label}: ${a}`)).join('; ') : 'nothing: it reads every setting the benchmark passes, and says "listening on"'}`,
+    );
+  for (const rt of c.roundTrips ?? []) out.push(roundTripReport(rt, 'PostgreSQL round trips'));
+  return out.join('\n');
+}
+
+/** One engine's tables: the limit, the ceremonies, latency, half of peak, growth, disk, profile. */
+function engineReport(r) {
+  const out = [];
 
   const [l, l2] = r.limitRuns;
   out.push(
@@ -131,6 +260,29 @@ export function printReport(r) {
   }
   out.push(table(['run', 'step', 'p50', 'p95', 'p99', 'max', 'samples'], rows));
 
+  if (r.halfPeakRuns?.length) {
+    const halves = [...r.halfPeakRuns, ...(r.growth?.length ? [r.growth[0].run] : [])];
+    out.push(
+      `\nHalf of peak, run by run (sign-in, open loop; the last row is the growth run at ${int(r.growth?.[0]?.passkeys)} passkeys): p99 < 10 ms, worst step`,
+    );
+    out.push(
+      table(
+        ['run', 'rate', 'ceremonies/s', 'worst step p99', 'ceremony p99', 'others', 'p99 < 10 ms'],
+        halves.map((h, i) => [
+          i < r.halfPeakRuns.length ? `main server, ${i + 1}` : 'growth, smallest',
+          `${h.rate}/s`,
+          int(h.ceremoniesPerSecond),
+          fix(h.worstStepP99, 2),
+          fix(h.ceremony.p99, 2),
+          fix(h.otherCores, 2),
+          h.worstStepP99 < 10 ? 'yes' : 'NO',
+        ]),
+      ),
+    );
+  }
+
+  if (r.roundTrips) out.push(roundTripReport(r.roundTrips, 'PostgreSQL round trips'));
+
   if (r.growth?.length) {
     out.push(`\nGrowth: sign-in with a transaction at a fixed ${r.growth[0].rate}/s`);
     out.push(
@@ -222,23 +374,9 @@ export function printReport(r) {
     );
   }
 
-  if (r.sdkBundle) {
-    const b = r.sdkBundle;
-    out.push(
-      b.error
-        ? `\nBrowser SDK bundle: ${b.error}`
-        : `\nBrowser SDK bundle ${b.file}: ${int(b.minBytes)} B minified, ${int(b.gzipBytes)} B gzip`,
-    );
+  if (r.targets?.length && r.options?.engines?.length > 1) {
+    out.push(`\nTargets, ${r.engine}`);
+    out.push(targetTable(r.targets));
   }
-
-  if (r.targets?.length) {
-    out.push('\nTargets');
-    out.push(
-      table(
-        ['target', 'measured', 'met'],
-        r.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
-      ),
-    );
-  }
-  console.log(out.join('\n'));
+  return out.join('\n');
 }

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonFigures, rotation, roundTripTargets } from './compare.mjs';
+
+/** A contender's figures as sideBySide returns them: per ceremony, pooled and per round. */
+const contender = (tree, engine, perRound) => ({
+  tree,
+  engine,
+  summary: Object.fromEntries(
+    Object.entries(perRound).map(([k, rounds]) => [
+      k,
+      { perCpuSecond: rounds.reduce((a, b) => a + b) / rounds.length, perCpuSecondByRound: rounds },
+    ]),
+  ),
+});
+
+describe('side by side', () => {
+  it('puts every contender first equally often over the rounds', () => {
+    const order = [0, 1, 2].map((r) => rotation(['a', 'b', 'c'], r));
+    expect(order).toEqual([
+      ['a', 'b', 'c'],
+      ['b', 'c', 'a'],
+      ['c', 'a', 'b'],
+    ]);
+    expect([0, 1, 2, 3].map((r) => rotation(['new', 'base'], r)[0])).toEqual([
+      'new',
+      'base',
+      'new',
+      'base',
+    ]);
+  });
+
+  it('divides new by baseline per ceremony and checks the SQLite targets', () => {
+    const { ratios, targets } = comparisonFigures(
+      [
+        contender('new', 'sqlite', {
+          authenticate: [1500],
+          discoverable: [1600],
+          register: [1700],
+        }),
+        contender('baseline', 'sqlite', {
+          authenticate: [500],
+          discoverable: [800],
+          register: [500],
+        }),
+      ],
+      { baselineRev: 'c65e3c9' },
+    );
+    expect(ratios.map((r) => [r.scenario, r.ratio])).toEqual([
+      ['authenticate', 3],
+      ['discoverable', 2],
+      ['register', 3.4],
+    ]);
+    // ≥ 2.5 ×, ≥ 2 × (met exactly), ≥ 4 × (missed).
+    expect(targets.map((t) => t.met)).toEqual([true, true, false]);
+  });
+
+  it('divides PostgreSQL by SQLite for the working tree against 50 %', () => {
+    const { ratios, targets } = comparisonFigures([
+      contender('new', 'sqlite', { authenticate: [1000], discoverable: [1000], register: [1000] }),
+      contender('new', 'postgres', { authenticate: [600], discoverable: [400], register: [500] }),
+    ]);
+    expect(ratios.map((r) => [r.kind, r.ratio])).toEqual([
+      ['PostgreSQL ÷ SQLite', 0.6],
+      ['PostgreSQL ÷ SQLite', 0.4],
+      ['PostgreSQL ÷ SQLite', 0.5],
+    ]);
+    expect(targets.map((t) => t.met)).toEqual([true, false, true]);
+  });
+
+  it('checks round trips against ≤ 4, ≤ 3 and ≤ 4', () => {
+    const rt = {
+      delayMs: 2,
+      ceremonies: {
+        authenticate: { roundTrips: 4.2, target: 4 },
+        discoverable: { roundTrips: 2.9, target: 3 },
+        register: { roundTrips: NaN, target: 4 },
+      },
+    };
+    expect(roundTripTargets(rt).map((t) => [t.measured, t.met])).toEqual([
+      ['4.2', false],
+      ['2.9', true],
+      ['–', false],
+    ]);
+  });
+});
