@@ -147,7 +147,10 @@ export async function buildApp(
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set at
   // start-up; a reload can replace the tokens but not add the route (server.ts says so).
   if (!live.current.metricsTokens.empty) {
-    const metrics = createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
+    const metrics = createPasskeydMetrics({
+      poolStats: () => deps.storage.poolStats(),
+      appCache: () => deps.apps.stats(),
+    });
     registerMetricsHooks(app, metrics);
     await app.register(metricsRoutes, { tokens: () => live.current.metricsTokens, metrics });
   }
@@ -203,7 +206,7 @@ export async function buildApp(
   });
 
   await app.register(healthRoutes, { storage: deps.storage });
-  await app.register(wellKnownRoutes, { storage: deps.storage });
+  await app.register(wellKnownRoutes, { apps: deps.apps });
   await app.register(frontendRoutes, { prefix: '/v1', deps, ...(budget ? { budget } : {}) });
   await app.register(managementRoutes, { prefix: '/v1', deps });
   await app.register(adminRoutes, { prefix: '/v1/admin', deps });
