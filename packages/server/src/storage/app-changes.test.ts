@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,39 @@ describe('app changes on SQLite', () => {
   });
 });
 
+/**
+ * A TCP proxy that can stop passing bytes for good, like a network path that goes silent: no
+ * reset, no FIN, so the client learns nothing from the socket.
+ */
+async function silenceableProxy(target: URL) {
+  let silent = false;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((downstream) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [downstream, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    downstream.on('data', (d) => void (silent || upstream.write(d)));
+    upstream.on('data', (d) => void (silent || downstream.write(d)));
+    downstream.on('close', () => upstream.destroy());
+    upstream.on('close', () => downstream.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    silence: () => void (silent = true),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
 const probe = await probePostgres(process.env);
 
 describeWithPostgres(probe, process.env, 'app changes on PostgreSQL', (adminUrl) => {
@@ -195,6 +229,25 @@ describeWithPostgres(probe, process.env, 'app changes on PostgreSQL', (adminUrl)
     await c.query(`UPDATE apps SET name = 'Renamed in psql' WHERE id = $1`, [app.id]);
     await c.end();
     expect(await timeUntilName(directory, app.id, 'Renamed in psql', 3_000)).toBeLessThan(1_000);
+  });
+
+  it('stays within the staleness bound when its LISTEN connection goes silent', async () => {
+    const maxStaleMs = 1_000;
+    const proxy = await silenceableProxy(new URL(db.url));
+    try {
+      const { directory } = directoryOnA(maxStaleMs, { connectionString: proxy.url });
+      await untilLive(directory);
+      const { app } = await createApp(input, { storage: b, clock: systemClock });
+      await sleep(200); // the insert's own notification
+      await directory.get(app.id);
+      proxy.silence();
+      const silencedAt = performance.now();
+      await updateApp(app.id, { name: 'Renamed, unheard' }, { storage: b, clock: systemClock });
+      await timeUntilName(directory, app.id, 'Renamed, unheard', 5_000);
+      expect(performance.now() - silencedAt).toBeLessThanOrEqual(maxStaleMs + 500);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('stays within the staleness bound while its LISTEN connection is killed, then reconnects', async () => {
