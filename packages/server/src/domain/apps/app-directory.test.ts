@@ -53,13 +53,21 @@ function fakeStorage(apps: App[]) {
   };
 }
 
-function fakeFeed() {
+interface FakeFeed {
+  live: boolean;
+  checks: number;
+  /** Set by a test: what the next check() does (e.g. deliver a change). */
+  onCheck: (() => void) | undefined;
+  changes: AppChanges;
+  deliver(appId?: string): void;
+}
+
+function fakeFeed(): FakeFeed {
   let deliver: (appId?: string) => void = () => {};
-  const feed = {
+  const feed: FakeFeed = {
     live: true,
     checks: 0,
-    /** Set by a test: what the next check() delivers. */
-    onCheck: undefined as undefined | (() => void),
+    onCheck: undefined,
     changes: {
       subscribe: (changed) => void (deliver = changed),
       check: () => {
@@ -68,8 +76,8 @@ function fakeFeed() {
       },
       live: () => feed.live,
       close: async () => {},
-    } satisfies AppChanges,
-    deliver: (appId?: string) => deliver(appId),
+    },
+    deliver: (appId) => deliver(appId),
   };
   return feed;
 }
@@ -157,12 +165,24 @@ describe('AppDirectory', () => {
     const slow = dir.get(app.id); // reads the old row, held in flight
     db.table.set(app.id, { ...app, name: 'New' });
     dir.changed(app.id);
-    // A lookup after the invalidation does not join the read that started before it.
+    release();
+    expect((await slow)?.name).toBe('Shop');
+    // The old row was not cached: the next lookup reads again.
+    expect((await dir.get(app.id))?.name).toBe('New');
+    expect(db.reads.get).toBe(2);
+  });
+
+  it('does not let a lookup after an invalidation join a read that started before it', async () => {
+    const app = makeApp();
+    const { db, dir } = setup([app]);
+    const release = db.hold();
+    const slow = dir.get(app.id);
+    db.table.set(app.id, { ...app, name: 'New' });
+    dir.changed(app.id);
     const fresh = dir.get(app.id);
     release();
     expect((await slow)?.name).toBe('Shop');
     expect((await fresh)?.name).toBe('New');
-    expect((await dir.get(app.id))?.name).toBe('New');
   });
 
   it('trusts a cached app past the staleness bound only while the feed is live', async () => {
