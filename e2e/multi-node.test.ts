@@ -389,6 +389,43 @@ describeWithPostgres(
       }
     });
 
+    it('allows on node B an origin added on node A, and one added by the CLI, within a second', async () => {
+      // App settings are cached per node (deploy.md "App settings cache"); a change reaches
+      // the other node through the NOTIFY trigger on apps, not the staleness bound (5 s).
+      const other = 'http://localhost:4000';
+      const third = 'http://localhost:5000';
+      const allowedOnB = async (origin: string) => {
+        const r = await fetch(`${b.url}/v1/apps/${appId}/register/transactions/webauthn/start`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
+        return r.headers.get('access-control-allow-origin') === origin;
+      };
+      const within = async (origin: string, ms: number) => {
+        const deadline = Date.now() + ms;
+        while (Date.now() < deadline) {
+          if (await allowedOnB(origin)) return true;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return false;
+      };
+      expect(await allowedOnB(other)).toBe(false);
+      const patched = await fetch(`${a.url}/v1/admin/apps/${appId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ origins: [ORIGIN, other] }),
+      });
+      expect(patched.status).toBe(200);
+      expect(await within(other, 1_000)).toBe(true);
+      expect(await allowedOnB(third)).toBe(false);
+      await run(
+        process.execPath,
+        [cli, 'app', 'update', appId, '--origin', ORIGIN, '--origin', other, '--origin', third],
+        { env },
+      );
+      expect(await within(third, 1_000)).toBe(true);
+    });
+
     it('purges expired rows while both nodes purge at once', async () => {
       const { stdout } = await run(
         process.execPath,

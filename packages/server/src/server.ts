@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { SETTINGS, type Config } from './config/config.js';
+import { AppDirectory } from './domain/apps/app-directory.js';
 import { recordAudit } from './domain/audit.js';
 import { KeyCache } from './domain/ceremonies/key-cache.js';
 import type { DomainDeps } from './domain/deps.js';
@@ -13,6 +14,8 @@ import { startTracing } from './tracing/tracing.js';
 export interface RunningServer {
   app: FastifyInstance;
   storage: KyselyStorage;
+  /** The in-memory apps; a write made through `storage` directly must call `apps.changed(id)`. */
+  apps: AppDirectory;
   /** Root URL of the listener, e.g. http://127.0.0.1:8787 */
   url: string;
   /**
@@ -41,13 +44,24 @@ const diffIds = (before: readonly string[], after: readonly string[]) => ({
   total: after.length,
 });
 
+/** The caller closes `apps` (its change feed holds a connection on PostgreSQL). */
 export function domainDeps(
   config: Readonly<Config>,
   storage: KyselyStorage,
   clock: Clock = systemClock,
+  onAppChangesError?: (err: unknown) => void,
 ): DomainDeps {
+  const maxStaleMs = config.appCacheMaxStaleSeconds * 1000;
   return {
     storage,
+    apps: new AppDirectory(
+      storage,
+      storage.appChanges({
+        maxStaleMs,
+        ...(onAppChangesError ? { onError: onAppChangesError } : {}),
+      }),
+      { maxStaleMs },
+    ),
     clock,
     keyCache: new KeyCache(config.keyCacheSize),
     settings: {
@@ -79,13 +93,24 @@ export async function startServer(
     throw err;
   }
   const live = new LiveSettings(config);
-  const deps = { ...domainDeps(config, storage, opts.clock), config, live };
+  let built: FastifyInstance | undefined;
+  const deps = {
+    ...domainDeps(config, storage, opts.clock, (err) =>
+      built?.log.warn(
+        { err },
+        `app change feed lost; cached apps are re-read after ${config.appCacheMaxStaleSeconds} s until it reconnects`,
+      ),
+    ),
+    config,
+    live,
+  };
   try {
-    app = await buildApp(deps, {
+    app = built = await buildApp(deps, {
       ...(opts.logger === undefined ? {} : { logger: opts.logger }),
       ...(tracing ? { tracing } : {}),
     });
   } catch (err) {
+    await deps.apps.close();
     await storage.close();
     await tracing?.shutdown();
     throw err;
@@ -150,6 +175,7 @@ export async function startServer(
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     if (timer) clearInterval(timer);
+    await deps.apps.close();
     await storage.close();
     await tracing?.shutdown();
     throw err;
@@ -160,10 +186,12 @@ export async function startServer(
   return {
     app,
     storage,
+    apps: deps.apps,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: async () => {
       if (timer) clearInterval(timer);
       await app.close();
+      await deps.apps.close();
       await storage.close();
       await tracing?.shutdown();
     },

@@ -23,6 +23,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('bounds the app cache staleness at 5 s by default, from 1 s to an hour', () => {
+    expect(loadConfig({}).appCacheMaxStaleSeconds).toBe(5);
+    expect(loadConfig({ PASSKEYD_APP_CACHE_MAX_STALE_SECONDS: '30' }).appCacheMaxStaleSeconds).toBe(
+      30,
+    );
+    for (const bad of ['0', '3601', 'soon'])
+      expect(() => loadConfig({ PASSKEYD_APP_CACHE_MAX_STALE_SECONDS: bad })).toThrow(
+        /PASSKEYD_APP_CACHE_MAX_STALE_SECONDS/,
+      );
+  });
+
   it('parses trusted proxy forms', () => {
     expect(loadConfig({ PASSKEYD_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ PASSKEYD_TRUST_PROXY: '2' }).trustProxy).toBe(2);

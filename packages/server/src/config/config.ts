@@ -31,6 +31,11 @@ export interface Config {
   /** Largest passkey import body the admin API reads (the CLI reads files of any size). */
   importLimitBytes: number;
   keyCacheSize: number;
+  /**
+   * Longest an app's settings are served from memory while the cross-node change feed is down
+   * (domain/apps/app-directory.ts).
+   */
+  appCacheMaxStaleSeconds: number;
   verifier: 'lean' | 'simplewebauthn';
   pgPoolSize: number;
   pgStatementTimeoutMs: number;
@@ -298,6 +303,13 @@ export const SETTINGS = [
     default: 10_000,
     doc: 'Imported public keys kept in memory for sign-in.',
     parse: int(1, 10_000_000),
+  }),
+  setting({
+    env: 'PASSKEYD_APP_CACHE_MAX_STALE_SECONDS',
+    key: 'appCacheMaxStaleSeconds',
+    default: 5,
+    doc: 'App settings are kept in memory and dropped on every node when changed; if that notification channel is down (PostgreSQL LISTEN), for at most this long.',
+    parse: int(1, 3600),
   }),
   setting({
     env: 'PASSKEYD_VERIFIER',

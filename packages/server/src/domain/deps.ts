@@ -1,3 +1,4 @@
+import type { AppDirectory } from './apps/app-directory.js';
 import type { KeyCache } from './ceremonies/key-cache.js';
 import type { Clock, Storage } from './ports.js';
 
@@ -13,6 +14,8 @@ export interface CeremonySettings {
 
 export interface DomainDeps {
   storage: Storage;
+  /** The apps, cached with cross-node invalidation; their writes go through storage, then `changed`. */
+  apps: AppDirectory;
   clock: Clock;
   keyCache: KeyCache;
   settings: CeremonySettings;

@@ -391,3 +391,27 @@ export interface Storage {
   poolStats(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }
+
+/**
+ * Tells an in-memory copy of the apps table (domain/apps/app-directory.ts) when rows may have
+ * changed, whoever changed them: this process, another node, or the CLI in another process.
+ * Implemented per engine in storage/ (PostgreSQL LISTEN/NOTIFY, SQLite PRAGMA data_version).
+ */
+export interface AppChanges {
+  /**
+   * Starts delivery. `changed(appId)`: that app may have changed; `changed()`: any app may have
+   * (a reconnect, or a feed that cannot tell which). Called at most once.
+   */
+  subscribe(changed: (appId?: string) => void): void;
+  /**
+   * For feeds that poll: checks now, cheaply and synchronously, and delivers any change before
+   * returning. The directory calls it on every lookup; the feed decides how often to really look.
+   */
+  check(): void;
+  /**
+   * True while every change committed up to a moment no more than the directory's staleness bound
+   * ago is known to have been delivered. While false, cached apps are trusted only for that bound.
+   */
+  live(): boolean;
+  close(): Promise<void>;
+}

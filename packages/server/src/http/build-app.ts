@@ -151,7 +151,10 @@ export async function buildApp(
   // start-up; a reload can replace the tokens but not add the route (server.ts says so).
   const metrics = live.current.metricsTokens.empty
     ? undefined
-    : createPasskeydMetrics({ poolStats: () => deps.storage.poolStats() });
+    : createPasskeydMetrics({
+        poolStats: () => deps.storage.poolStats(),
+        appCache: () => deps.apps.stats(),
+      });
   if (metrics) {
     registerMetricsHooks(app, metrics);
     await app.register(metricsRoutes, { tokens: () => live.current.metricsTokens, metrics });
@@ -214,7 +217,7 @@ export async function buildApp(
   });
 
   await app.register(healthRoutes, { storage: deps.storage });
-  await app.register(wellKnownRoutes, { storage: deps.storage });
+  await app.register(wellKnownRoutes, { apps: deps.apps });
   await app.register(frontendRoutes, { prefix: '/v1', deps, ...(budget ? { budget } : {}) });
   await app.register(managementRoutes, { prefix: '/v1', deps });
   await app.register(adminRoutes, { prefix: '/v1/admin', deps });

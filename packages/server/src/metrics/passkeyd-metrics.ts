@@ -1,3 +1,4 @@
+import type { AppDirectoryStats } from '../domain/apps/app-directory.js';
 import { Counter, Gauge, Histogram, Registry } from './registry.js';
 
 export interface PoolStats {
@@ -11,7 +12,11 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /** Every metric passkeyd exports (docs/operations.md, "Metrics"). */
 export function createPasskeydMetrics(
-  opts: { poolStats?: () => PoolStats | undefined; startedAt?: number } = {},
+  opts: {
+    poolStats?: () => PoolStats | undefined;
+    appCache?: () => AppDirectoryStats;
+    startedAt?: number;
+  } = {},
 ) {
   const registry = new Registry();
   const startedAt = opts.startedAt ?? Date.now();
@@ -76,6 +81,35 @@ export function createPasskeydMetrics(
         },
       ),
     ),
+    appCache: [
+      // Read from the directory at scrape time: nothing is added to the request path.
+      registry.add(
+        new Gauge(
+          'passkeyd_app_cache_lookups_total',
+          'App settings lookups by result: hit (served from memory) or miss (read from the database).',
+          () => {
+            const s = opts.appCache?.();
+            return s
+              ? [
+                  { labels: { result: 'hit' }, value: s.hits },
+                  { labels: { result: 'miss' }, value: s.misses },
+                ]
+              : [];
+          },
+          'counter',
+        ),
+      ),
+      registry.add(
+        new Gauge(
+          'passkeyd_app_cache_feed_up',
+          '1 while the cross-node app change feed is live (PostgreSQL LISTEN connection confirmed), else 0: cached apps then expire after PASSKEYD_APP_CACHE_MAX_STALE_SECONDS.',
+          () => {
+            const s = opts.appCache?.();
+            return s ? [{ value: s.live ? 1 : 0 }] : [];
+          },
+        ),
+      ),
+    ],
     process: [
       registry.add(
         new Gauge(

@@ -108,19 +108,23 @@ export class Histogram implements Metric {
   }
 }
 
-/** A gauge read when scraped, from whatever owns the value (a pool, the process). */
+/**
+ * A gauge read when scraped, from whatever owns the value (a pool, the process). A total that its
+ * owner counts (the app cache's hits) is read the same way and exposed as type `counter`.
+ */
 export class Gauge implements Metric {
   constructor(
     readonly name: string,
     private readonly help: string,
     private readonly read: () => { labels?: Labels; value: number }[],
+    private readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
 
   render(): string[] {
     const samples = this.read();
     if (samples.length === 0) return [];
     return [
-      ...header(this.name, this.help, 'gauge'),
+      ...header(this.name, this.help, this.type),
       ...samples.map((s) => `${this.name}${labelText(s.labels ?? {})} ${num(s.value)}`),
     ];
   }

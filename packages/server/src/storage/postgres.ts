@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
+import { postgresAppChanges } from './postgres-app-changes.js';
 import { isPostgresUnavailable, translateUnavailable } from './kysely/unavailable.js';
 import type { Database } from './kysely/schema.js';
 
@@ -69,6 +70,13 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
     engine: 'postgres',
     isUniqueViolation: (err) => (err as { code?: string })?.code === '23505',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    // Its own connection, outside the pool: a LISTEN holds the connection for the node's lifetime.
+    appChanges: ({ maxStaleMs, onError }) =>
+      postgresAppChanges({
+        connectionString: opts.connectionString,
+        maxStaleMs,
+        ...(onError ? { onError } : {}),
+      }),
     close: () => db.destroy(),
   });
 }

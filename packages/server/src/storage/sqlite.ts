@@ -6,6 +6,7 @@ import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
 import type { Database } from './kysely/schema.js';
 import { isSqliteUnavailable, translateUnavailable } from './kysely/unavailable.js';
+import { sqliteAppChanges } from './sqlite-app-changes.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 export interface SqliteOptions {
@@ -51,6 +52,8 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
         native.pragma('wal_checkpoint(TRUNCATE)');
       });
     },
+    // The connection Kysely uses: its data_version moves only for other connections' commits.
+    appChanges: () => sqliteAppChanges(native),
     close: () => db.destroy(),
   });
 }

@@ -61,7 +61,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   });
   const clock = opts.clock ?? systemClock;
   const server = await startServer(config, { logger: opts.logger ?? false, clock });
-  const deps = { storage: server.storage, clock };
+  const deps = { storage: server.storage, apps: server.apps, clock };
   const make: TestServer['createApp'] = async (input) => {
     const { app, apiKey } = await createApp(
       {

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../domain/types.js';
-import type { Storage } from '../../domain/ports.js';
-import { isIdOf } from '../../domain/secrets.js';
+import type { AppDirectory } from '../../domain/apps/app-directory.js';
 import { pageOrigins } from '../../domain/apps/app-origins.js';
 import type { BrowserBudget } from '../rate-limit/browser-budget.js';
 import { clientAddress } from '../rate-limit/client-address.js';
@@ -13,10 +12,10 @@ declare module 'fastify' {
   }
 }
 
-export async function loadRequestApp(req: FastifyRequest, storage: Storage): Promise<App | null> {
+export async function loadRequestApp(req: FastifyRequest, apps: AppDirectory): Promise<App | null> {
   if (req.passkeydApp === undefined) {
     const appId = (req.params as { appId?: string }).appId;
-    req.passkeydApp = (isIdOf('app', appId) ? await storage.apps.get(appId) : undefined) ?? null;
+    req.passkeydApp = (await apps.get(appId)) ?? null;
   }
   return req.passkeydApp;
 }
@@ -45,7 +44,7 @@ const ALLOWED_HEADERS = 'content-type, passage-flex-version';
  */
 export function registerFrontendCors(
   scope: FastifyInstance,
-  storage: Storage,
+  apps: AppDirectory,
   budget?: BrowserBudget,
 ): void {
   scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -60,7 +59,7 @@ export function registerFrontendCors(
       if (origin) reply.header('access-control-allow-origin', origin);
       throw err;
     }
-    const app = await loadRequestApp(req, storage);
+    const app = await loadRequestApp(req, apps);
     // An unknown app has no origin list; echoing the origin lets the browser read the
     // `app_not_found` error instead of a bare network failure, and reveals nothing (anyone can
     // already tell the app does not exist).

@@ -27,14 +27,14 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{
   deps: HttpDeps;
   budget?: BrowserBudget;
 }> = async (scope, { deps, budget }) => {
-  registerFrontendCors(scope, deps.storage, budget);
+  registerFrontendCors(scope, deps.apps, budget);
   const tags = ['frontend'];
   const log =
     (req: { log: { info: (o: object, m: string) => void } }) => (msg: string, err: unknown) =>
       req.log.info({ reason: err instanceof Error ? err.message : String(err) }, msg);
 
   const app = async (req: Parameters<typeof loadRequestApp>[0]) => {
-    const a = await loadRequestApp(req, deps.storage);
+    const a = await loadRequestApp(req, deps.apps);
     if (!a) throw new PasskeydError('app_not_found');
     return a;
   };

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { authenticateApiKey } from '../../domain/apps/api-keys.js';
-import { getApp } from '../../domain/apps/apps.js';
 import { redeemNonce } from '../../domain/nonces.js';
 import {
   createAuthenticateTransaction,
@@ -39,7 +38,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
   scope.addHook('preHandler', async (req) => {
     const appId = (req.params as { appId: string }).appId;
     await authenticateApiKey(appId, bearerToken(req), deps);
-    req.managedApp = await getApp(deps.storage, appId);
+    req.managedApp = await deps.apps.require(appId);
   });
   const security = [{ apiKey: [] }];
   const tags = ['management'];

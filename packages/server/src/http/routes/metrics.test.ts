@@ -75,6 +75,22 @@ describe('GET /metrics', () => {
     expect([...s.keys()].some((k) => k.startsWith('passkeyd_db_pool_connections'))).toBe(false);
   });
 
+  it('counts app settings lookups served from memory and read from the database', async () => {
+    const { appId } = await server.createApp({ name: 'Counted', origins: [ORIGIN] });
+    const before = await series(server);
+    const hit = 'passkeyd_app_cache_lookups_total{result="hit"}';
+    const miss = 'passkeyd_app_cache_lookups_total{result="miss"}';
+    for (let i = 0; i < 3; i++)
+      await fetch(`${server.baseUrl}/v1/apps/${appId}/authenticate/transactions/webauthn/start`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+      });
+    const after = await series(server);
+    expect(after.get(miss)! - (before.get(miss) ?? 0)).toBe(1);
+    expect(after.get(hit)! - (before.get(hit) ?? 0)).toBe(2);
+    expect(after.get('passkeyd_app_cache_feed_up')).toBe(1);
+  });
+
   it('answers in the Prometheus text format and only to its own token', async () => {
     const ok = await scrape(server);
     expect(ok.status).toBe(200);

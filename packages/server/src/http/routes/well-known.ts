@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { wellKnownWebauthn } from '../../domain/apps/related-origins.js';
-import { appsOnHost } from '../../domain/apps/well-known.js';
+import type { AppDirectory } from '../../domain/apps/app-directory.js';
 import { PasskeydError } from '../../domain/errors.js';
-import type { Storage } from '../../domain/ports.js';
-import type { App } from '../../domain/types.js';
 import { errorResponses } from '../schemas/common.js';
 
 /**
@@ -13,27 +11,10 @@ import { errorResponses } from '../schemas/common.js';
  * operator routes that path of the RP's domain here; the RP ID is the request's host
  * (req.hostname, which honours PASSKEYD_TRUST_PROXY for X-Forwarded-Host).
  */
-export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async (
+export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ apps: AppDirectory }> = async (
   scope,
-  { storage },
+  { apps: directory },
 ) => {
-  // Anyone may ask, as often as they like, so the app list is read at most once per
-  // LIST_TTL_MS per node rather than per request; browsers cache the answer longer anyway.
-  const LIST_TTL_MS = 5_000;
-  let cached: { at: number; apps: Promise<App[]> } | undefined;
-  const appsOn = async (host: string): Promise<App[]> => {
-    const now = Date.now();
-    if (!cached || now - cached.at >= LIST_TTL_MS) {
-      const apps = storage.apps.list();
-      cached = { at: now, apps };
-      // A failed read is not remembered: the next request tries the database again.
-      apps.catch(() => {
-        if (cached?.apps === apps) cached = undefined;
-      });
-    }
-    return appsOnHost(await cached.apps, host);
-  };
-
   scope.get(
     '/.well-known/webauthn',
     {
@@ -47,7 +28,9 @@ export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = 
       },
     },
     async (req, reply) => {
-      const apps = await appsOn(req.hostname);
+      // Anyone may ask, as often as they like: the app list comes from memory, re-read only when
+      // an app changes (or after the staleness bound while the change feed is down).
+      const apps = await directory.onHost(req.hostname);
       if (apps.length === 0)
         throw new PasskeydError('not_found', 'No app has this host as its RP ID.');
       // Browsers fetch it without credentials; a short cache keeps edits visible within minutes.

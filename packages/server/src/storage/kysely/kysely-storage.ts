@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction as KyselyTransaction } from 'kysely';
-import type { Storage } from '../../domain/ports.js';
+import type { AppChanges, Storage } from '../../domain/ports.js';
 import { adminQueriesRepository } from './repositories/admin-queries.js';
 import { apiKeysRepository } from './repositories/api-keys.js';
 import { auditRepository } from './repositories/audit.js';
@@ -150,6 +150,11 @@ export class KyselyStorage implements Storage {
     if (transactions + handshakes + nonces + events + audit > 0)
       await this.#caps.afterPurge?.(this.#db);
     return { transactions, handshakes, nonces, events, audit };
+  }
+
+  /** A feed of app changes made by anyone, for an AppDirectory; the caller closes it. */
+  appChanges(opts: { maxStaleMs: number; onError?: (err: unknown) => void }): AppChanges {
+    return this.#caps.appChanges(opts);
   }
 
   poolStats(): { total: number; idle: number; waiting: number } | undefined {

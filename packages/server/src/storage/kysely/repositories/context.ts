@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AppChanges } from '../../../domain/ports.js';
 import type { Database } from '../schema.js';
 
 /** What differs between engines, declared once (Kysely's dialect-adapter idea). */
@@ -10,6 +11,11 @@ export interface EngineCapabilities {
   afterPurge?(db: Kysely<Database>): Promise<void>;
   /** Connections of the pool by state, where there is a pool (PostgreSQL: pg.Pool's counts). */
   poolStats?(): { total: number; idle: number; waiting: number };
+  /**
+   * Opens this engine's feed of app changes made by anyone (domain/apps/app-directory.ts);
+   * `maxStaleMs` is the directory's staleness bound.
+   */
+  appChanges(opts: { maxStaleMs: number; onError?: (err: unknown) => void }): AppChanges;
   close(): Promise<void>;
 }
 
