@@ -67,6 +67,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
   }
   return new KyselyStorage(db, {
     engine: 'postgres',
+    rowLocks: true,
     isUniqueViolation: (err) => (err as { code?: string })?.code === '23505',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),

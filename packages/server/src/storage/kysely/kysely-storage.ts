@@ -16,6 +16,7 @@ import {
   transactionsRepository,
 } from './repositories/single-use.js';
 import { usersRepository } from './repositories/users.js';
+import { webhookQueueRepository } from './repositories/webhook-queue.js';
 import type { Database } from './schema.js';
 
 export type { EngineCapabilities } from './repositories/context.js';
@@ -54,6 +55,7 @@ export class KyselyStorage implements Storage {
     this.adminQueries = adminQueriesRepository(ctx);
     this.consoleSessions = consoleSessionsRepository(ctx);
     this.portability = portabilityRepository(ctx);
+    this.webhookQueue = webhookQueueRepository(ctx);
   }
 
   /** For migrations and benchmarks' bulk seeding only. */
@@ -86,6 +88,8 @@ export class KyselyStorage implements Storage {
   readonly consoleSessions: Storage['consoleSessions'];
 
   readonly portability: Storage['portability'];
+
+  readonly webhookQueue: Storage['webhookQueue'];
 
   async transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T> {
     if (this.#inTransaction) return fn(this);
