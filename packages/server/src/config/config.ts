@@ -56,6 +56,16 @@ export interface Config {
    * (tests, a private metadata service); null: the shipped FIDO MDS roots.
    */
   mdsRootCert: string | null;
+  /** false: this node runs no webhook dispatcher (deliveries still queue, for other nodes). */
+  webhooks: boolean;
+  /** true: webhook targets may resolve to loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
+  /** Timeout of one delivery attempt, DNS lookup and response included. */
+  webhookTimeoutMs: number;
+  /** Deliveries a node claims and sends at once. */
+  webhookConcurrency: number;
+  /** Failed attempts in a row (with none accepted for 24 h) after which an endpoint is disabled. */
+  webhookDisableAfterFailures: number;
 }
 
 export class ConfigError extends Error {
@@ -396,6 +406,41 @@ export const SETTINGS = [
         throw new Error(`${s} holds no PEM certificate`);
       return s;
     },
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOKS',
+    key: 'webhooks',
+    default: true,
+    doc: 'Run the webhook dispatcher on this node (false: deliveries wait for another node).',
+    parse: bool,
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_ALLOW_PRIVATE',
+    key: 'webhookAllowPrivate',
+    default: false,
+    doc: 'Allow webhook URLs that resolve to loopback, private, link-local or other internal addresses.',
+    parse: bool,
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_TIMEOUT_MS',
+    key: 'webhookTimeoutMs',
+    default: 10_000,
+    doc: 'Timeout of one webhook delivery attempt in milliseconds, DNS lookup and response included.',
+    parse: int(100, 120_000),
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_CONCURRENCY',
+    key: 'webhookConcurrency',
+    default: 16,
+    doc: 'Webhook deliveries a node claims and sends at once.',
+    parse: int(1, 256),
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_DISABLE_AFTER_FAILURES',
+    key: 'webhookDisableAfterFailures',
+    default: 20,
+    doc: 'Disable a webhook endpoint after this many failed attempts in a row with none accepted for 24 hours.',
+    parse: int(1, 100_000),
   }),
 ] as const;
 
