@@ -60,7 +60,8 @@ export function httpSender(opts: {
       // The connection goes to the checked address whatever the stack asks for; the URL's host
       // still goes in the Host header and, for https, in SNI and the certificate check.
       const lookup: LookupFunction = (_host, o, cb) => {
-        if (o.all) (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+        if (o.all)
+          (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
         else cb(null, pinned.address, pinned.family);
       };
       const payload = Buffer.from(body);

@@ -87,9 +87,7 @@ export class TargetRefused extends Error {
   override readonly name = 'TargetRefused';
 }
 
-export type Lookup = (
-  hostname: string,
-) => Promise<readonly { address: string; family: number }[]>;
+export type Lookup = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
 
 const systemLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 

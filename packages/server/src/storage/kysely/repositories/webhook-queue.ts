@@ -52,18 +52,16 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
           'created_at',
         ])
         .execute();
-      return rs.map(
-        (r): ClaimedDelivery => ({
-          id: r.id,
-          endpointId: r.endpoint_id,
-          appId: r.app_id,
-          source: r.source as DeliverySourceKind,
-          sourceId: r.source_id,
-          eventType: r.event_type,
-          attempts: n(r.attempts),
-          createdAt: n(r.created_at),
-        }),
-      );
+      return rs.map((r): ClaimedDelivery => ({
+        id: r.id,
+        endpointId: r.endpoint_id,
+        appId: r.app_id,
+        source: r.source as DeliverySourceKind,
+        sourceId: r.source_id,
+        eventType: r.event_type,
+        attempts: n(r.attempts),
+        createdAt: n(r.created_at),
+      }));
     },
 
     load: async (claimed) => {
@@ -76,7 +74,14 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
       if (endpointIds.length) {
         const rs = await ctx.db
           .selectFrom('webhook_endpoints')
-          .select(['id', 'app_id', 'url', 'secret', 'previous_secret', 'previous_secret_expires_at'])
+          .select([
+            'id',
+            'app_id',
+            'url',
+            'secret',
+            'previous_secret',
+            'previous_secret_expires_at',
+          ])
           .where('id', 'in', endpointIds)
           .execute();
         for (const r of rs)
@@ -219,10 +224,7 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
       const r = await ctx.db
         .selectFrom('webhook_deliveries as d')
         .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-        .select((eb) => [
-          eb.fn.countAll().as('pending'),
-          eb.fn.min('d.created_at').as('oldest'),
-        ])
+        .select((eb) => [eb.fn.countAll().as('pending'), eb.fn.min('d.created_at').as('oldest')])
         .where('d.status', '=', 'pending')
         .where('e.enabled', '=', 1)
         .executeTakeFirst();
