@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyStorage } from '../../storage/kysely/kysely-storage.js';
 import { openSqliteStorage } from '../../storage/sqlite.js';
 import { ManualClock } from '../../testing/manual-clock.js';
 import {
@@ -24,7 +23,7 @@ import { EXCERPT_CHARS, httpSender } from './send.js';
  */
 
 let dir: string;
-let storage: KyselyStorage;
+let storage: Awaited<ReturnType<typeof openSqliteStorage>>;
 const receivers: WebhookReceiver[] = [];
 const dispatchers: WebhookDispatcher[] = [];
 

@@ -161,7 +161,7 @@ export class WebhookDispatcher {
     target: WebhookTarget | undefined,
     sources: Awaited<ReturnType<Storage['webhookQueue']['load']>>['sources'],
   ): Promise<void> {
-    const { storage, clock } = this.#o;
+    const { clock } = this.#o;
     // Deleted meanwhile: its deliveries went with it (ON DELETE CASCADE).
     if (!target) return;
     const source = sources.get(`${d.source}:${d.sourceId}`);
