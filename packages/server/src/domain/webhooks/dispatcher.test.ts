@@ -405,7 +405,7 @@ describe('webhook dispatcher', () => {
     await r.waitForIds(1, 2_000);
   });
 
-  it('gives back the leases it holds when stopped', async () => {
+  it('finishes the attempt under way when stopped and leaves nothing leased', async () => {
     const r = await receiver(() => {
       /* never answers: the attempt is under way when stop() is called */
     });

@@ -25,6 +25,17 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
       // excludes it), so no two claims get one row. SQLite runs one writer at a time, so the
       // statement is atomic as it is. Only the deliveries' rows are locked (OF d): locking the
       // endpoint too would make concurrent claims skip every delivery of a busy endpoint.
+      // Most polls find nothing: a plain read first keeps an idle poll from taking SQLite's
+      // write lock (or PostgreSQL row locks) once a second on every node.
+      const any = await ctx.db
+        .selectFrom('webhook_deliveries as d')
+        .select('d.id')
+        .where('d.status', '=', 'pending')
+        .where('d.next_attempt_at', '<=', now)
+        .where((w) => w.or([w('d.lease_until', 'is', null), w('d.lease_until', '<=', now)]))
+        .limit(1)
+        .executeTakeFirst();
+      if (!any) return [];
       const rs = await ctx.db
         .updateTable('webhook_deliveries')
         .set({ lease_until: now + leaseMs, leased_by: node })
