@@ -53,7 +53,8 @@ export function startNode(name: string, env: NodeJS.ProcessEnv): Promise<Passkey
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`node ${name} did not start:\n${output}`));
-    }, 30_000);
+      // Generous: on a loaded CI machine a cold start (module loading, migrations) takes 15 s.
+    }, 60_000);
     child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}:\n${output}`)));
     child.stderr!.on('data', () => {
       const m = /passkeyd listening on (http:\/\/\S+)/.exec(output);
