@@ -150,3 +150,35 @@ describe('webhook delivery from a running server', () => {
     expect(age).toBeLessThan(60);
   });
 });
+
+describe('a node with PASSKEYD_WEBHOOKS=false', () => {
+  it('runs no dispatcher: its events wait in the outbox for a node that does', async () => {
+    const receiver = await startWebhookReceiver();
+    const server = await startTestServer({
+      origins: [ORIGIN],
+      env: { PASSKEYD_WEBHOOKS: 'false', PASSKEYD_WEBHOOK_ALLOW_PRIVATE: 'true' },
+    });
+    try {
+      expect(server.server.webhooks).toBeUndefined();
+      await insertWebhookEndpoint(server.server.storage.db, {
+        appId: server.appId,
+        url: receiver.url,
+      });
+      const client = new CeremonyClient(server.baseUrl, server.appId, server.apiKey, ORIGIN);
+      expect((await client.register(new TestAuthenticator(), `user-${randomUUID()}`)).status).toBe(
+        200,
+      );
+      // Longer than a poll and a wake-up together.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(receiver.received).toEqual([]);
+      const rows = await server.server.storage.db
+        .selectFrom('webhook_deliveries')
+        .select(['status', 'attempts'])
+        .execute();
+      expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
+    } finally {
+      await server.close();
+      await receiver.close();
+    }
+  });
+});
