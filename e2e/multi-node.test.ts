@@ -1,7 +1,4 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +9,18 @@ import {
   type ScratchDatabase,
 } from '../packages/server/src/storage/scratch-postgres.js';
 import { managementApi, type ManagementApi } from './support/passkeyd-backend.js';
+import {
+  buildServerIfStale,
+  E2E_ORIGIN,
+  finish,
+  frontend,
+  PASSKEYD_CLI,
+  start,
+  startNode,
+  stopNode,
+  type PasskeydNode as Node,
+  type WireBody,
+} from './support/passkeyd-process.js';
 
 /**
  * Several passkeyd nodes behind one load balancer: two real `passkeyd serve` processes share one
@@ -20,122 +29,11 @@ import { managementApi, type ManagementApi } from './support/passkeyd-backend.js
  * passkey stops working everywhere at once.
  */
 
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const serverPkg = join(repoRoot, 'packages/server');
-const cli = join(serverPkg, 'bin/passkeyd.mjs');
-const ORIGIN = 'http://localhost:3000';
+const cli = PASSKEYD_CLI;
+const ORIGIN = E2E_ORIGIN;
 const RP_ID = 'localhost';
 const run = promisify(execFile);
 const ADMIN_TOKEN = 'multi-node-admin-token-0123456789abcdef';
-
-/** `passkeyd serve` runs the compiled CLI; rebuild it when the sources are newer. */
-function buildServerIfStale(): void {
-  const built = join(serverPkg, 'dist/cli/main.js');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) return Math.max(max, newest(p));
-      return /\.(test|contract)\.ts$/.test(e.name) ? max : Math.max(max, statSync(p).mtimeMs);
-    }, 0);
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(serverPkg, 'src'))) return;
-  execFileSync('npm', ['run', 'build', '--silent', '-w', '@passkeyd/server'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
-
-interface Node {
-  name: string;
-  url: string;
-  process: ChildProcess;
-  output: () => string;
-}
-
-/** Starts `passkeyd serve` on a free port and resolves once it says where it listens. */
-function startNode(name: string, env: NodeJS.ProcessEnv): Promise<Node> {
-  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node ${name} did not start:\n${output}`));
-    }, 30_000);
-    child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}:\n${output}`)));
-    child.stderr!.on('data', () => {
-      const m = /passkeyd listening on (http:\/\/\S+)/.exec(output);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({ name, url: m[1]!, process: child, output: () => output });
-    });
-  });
-}
-
-/** SIGTERM drains and exits; a node that hangs on shutdown is killed so the suite can clean up. */
-async function stopNode(node: Node): Promise<void> {
-  if (node.process.exitCode !== null || node.process.signalCode !== null) return;
-  const exited = new Promise((r) => node.process.once('exit', r));
-  node.process.kill('SIGTERM');
-  const timer = setTimeout(() => node.process.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-interface WireBody {
-  code?: string;
-  nonce?: string;
-  handshake?: { id: string; challenge: { publicKey: never } };
-}
-
-/** The browser's side of the auth API, as passage-flex-js sends it (passage-wire.md §2.2). */
-async function frontend(
-  node: Node,
-  appId: string,
-  path: string,
-  body: object,
-): Promise<{ status: number; body: WireBody }> {
-  const r = await fetch(`${node.url}/v1/apps/${appId}/${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json()) as WireBody };
-}
-
-async function expectOk(node: Node, appId: string, path: string, body: object): Promise<WireBody> {
-  const r = await frontend(node, appId, path, body);
-  if (r.status !== 200)
-    throw new Error(`node ${node.name}: POST ${path} -> ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-/** F1 or F3 on `node`: the handshake id and the options for the authenticator. */
-async function start(
-  node: Node,
-  appId: string,
-  ceremony: 'register' | 'authenticate',
-  body: object,
-) {
-  const { handshake } = await expectOk(
-    node,
-    appId,
-    `${ceremony}/transactions/webauthn/start`,
-    body,
-  );
-  return { handshakeId: handshake!.id, publicKey: handshake!.challenge.publicKey };
-}
-
-/** F2 or F4 on `node`: the nonce. */
-async function finish(
-  node: Node,
-  appId: string,
-  ceremony: 'register' | 'authenticate',
-  body: object,
-): Promise<string> {
-  return (await expectOk(node, appId, `${ceremony}/transactions/webauthn/finish`, body)).nonce!;
-}
 
 describeWithPostgres(
   await probePostgres(process.env),

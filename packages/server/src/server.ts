@@ -8,6 +8,8 @@ import { systemClock, type Clock } from './domain/ports.js';
 import { LiveSettings, ROTATABLE_KEYS } from './http/auth/live-settings.js';
 import { buildApp } from './http/build-app.js';
 import type { KyselyStorage } from './storage/kysely/kysely-storage.js';
+import { WebhookDispatcher } from './domain/webhooks/dispatcher.js';
+import { httpSender } from './domain/webhooks/send.js';
 import { openStorage } from './storage/open-storage.js';
 import { startTracing } from './tracing/tracing.js';
 
@@ -18,9 +20,11 @@ export interface RunningServer {
   apps: AppDirectory;
   /** Root URL of the listener, e.g. http://127.0.0.1:8787 */
   url: string;
+  /** This node's webhook dispatcher; undefined with PASSKEYD_WEBHOOKS=false. */
+  webhooks: WebhookDispatcher | undefined;
   /**
-   * Stops accepting, drains in-flight requests, stops the purge timer, closes the database, then
-   * flushes the spans not yet exported.
+   * Stops accepting, drains in-flight requests and webhook attempts, stops the purge timer,
+   * closes the database, then flushes the spans not yet exported.
    */
   close(): Promise<void>;
   /**
@@ -104,9 +108,12 @@ export async function startServer(
     config,
     live,
   };
+  // Set once the dispatcher exists; requests cannot arrive before listen() anyway.
+  let wake = () => {};
   try {
     app = built = await buildApp(deps, {
       ...(opts.logger === undefined ? {} : { logger: opts.logger }),
+      afterWrite: () => wake(),
       ...(tracing ? { tracing } : {}),
     });
   } catch (err) {
@@ -171,10 +178,14 @@ export async function startServer(
       : undefined;
   timer?.unref();
 
+  const webhooks = config.webhooks ? startWebhooks(config, app, storage, deps.clock) : undefined;
+  if (webhooks) wake = () => webhooks.wake();
+
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     if (timer) clearInterval(timer);
+    await webhooks?.stop();
     await deps.apps.close();
     await storage.close();
     await tracing?.shutdown();
@@ -188,9 +199,10 @@ export async function startServer(
     storage,
     apps: deps.apps,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    webhooks,
     close: async () => {
       if (timer) clearInterval(timer);
-      await app.close();
+      await Promise.all([app.close(), webhooks?.stop()]);
       await deps.apps.close();
       await storage.close();
       await tracing?.shutdown();
@@ -241,4 +253,33 @@ export async function startServer(
       return report;
     },
   };
+}
+
+/**
+ * The webhook dispatcher of this node (domain/webhooks/dispatcher.ts). It polls the outbox every
+ * second, and is woken right after a request that may have written an event (buildApp's
+ * afterWrite), so a delivery usually leaves within milliseconds of its commit, not at the poll.
+ */
+function startWebhooks(
+  config: Readonly<Config>,
+  app: FastifyInstance,
+  storage: KyselyStorage,
+  clock: Clock,
+): WebhookDispatcher {
+  const dispatcher = new WebhookDispatcher({
+    storage,
+    clock,
+    send: httpSender({
+      timeoutMs: config.webhookTimeoutMs,
+      allowPrivate: config.webhookAllowPrivate,
+    }),
+    concurrency: config.webhookConcurrency,
+    // Longer than an attempt can take, so a live node's lease never expires under it.
+    leaseMs: config.webhookTimeoutMs + 10_000,
+    disableAfterFailures: config.webhookDisableAfterFailures,
+    onOutcome: (outcome) => app.passkeydMetrics?.webhookDeliveries.inc({ outcome }),
+    log: app.log,
+  });
+  dispatcher.start();
+  return dispatcher;
 }

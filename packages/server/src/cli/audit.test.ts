@@ -121,7 +121,9 @@ describe('the CLI and the audit trail', () => {
     expect(typed.map((e) => e.type)).toEqual(['admin.api_key.revoked']);
     // An audit type selects no passkey event.
     expect(
-      lines((await cli('events', 'export', '--passkey-events', '--type', 'admin.app.created')).stdout),
+      lines(
+        (await cli('events', 'export', '--passkey-events', '--type', 'admin.app.created')).stdout,
+      ),
     ).toEqual([]);
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect(lines((await cli('events', 'export', '--from', future)).stdout)).toEqual([]);

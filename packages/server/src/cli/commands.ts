@@ -196,7 +196,11 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
     return group ? 0 : 1;
   }
   const twoLevel =
-    group === 'app' || group === 'key' || group === 'mds' || group === 'webhook' || group === 'events';
+    group === 'app' ||
+    group === 'key' ||
+    group === 'mds' ||
+    group === 'webhook' ||
+    group === 'events';
   const name = twoLevel ? `${group} ${maybeSub ?? ''}`.trim() : group;
   const args = twoLevel ? rest : [maybeSub, ...rest].filter((a): a is string => a !== undefined);
   if (!(name in HELPS)) throw new UsageError(`unknown command "${name}". Run passkeyd --help.`);

@@ -61,11 +61,19 @@ export interface Config {
    * (tests, a private metadata service); null: the shipped FIDO MDS roots.
    */
   mdsRootCert: string | null;
+  /** false: this node runs no webhook dispatcher (deliveries still queue, for other nodes). */
+  webhooks: boolean;
   /**
    * true: webhook endpoints may be http:// and target loopback, private and link-local
    * addresses (tests, labs); false: https and public addresses only (docs/webhooks.md).
    */
   webhookAllowPrivate: boolean;
+  /** Timeout of one delivery attempt, DNS lookup and response included. */
+  webhookTimeoutMs: number;
+  /** Deliveries a node claims and sends at once. */
+  webhookConcurrency: number;
+  /** Failed attempts in a row (with none accepted for 24 h) after which an endpoint is disabled. */
+  webhookDisableAfterFailures: number;
 }
 
 export class ConfigError extends Error {
@@ -401,7 +409,7 @@ export const SETTINGS = [
     env: 'PASSKEYD_WEBHOOK_ALLOW_PRIVATE',
     key: 'webhookAllowPrivate',
     default: false,
-    doc: 'true: webhook URLs may be http:// and name loopback, private or link-local addresses (tests, labs).',
+    doc: 'true: webhook URLs may be http:// and name or resolve to loopback, private, link-local or other internal addresses (tests, labs).',
     parse: bool,
   }),
   setting({
@@ -420,6 +428,34 @@ export const SETTINGS = [
         throw new Error(`${s} holds no PEM certificate`);
       return s;
     },
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOKS',
+    key: 'webhooks',
+    default: true,
+    doc: 'Run the webhook dispatcher on this node (false: deliveries wait for another node).',
+    parse: bool,
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_TIMEOUT_MS',
+    key: 'webhookTimeoutMs',
+    default: 10_000,
+    doc: 'Timeout of one webhook delivery attempt in milliseconds, DNS lookup and response included.',
+    parse: int(100, 120_000),
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_CONCURRENCY',
+    key: 'webhookConcurrency',
+    default: 16,
+    doc: 'Webhook deliveries a node claims and sends at once.',
+    parse: int(1, 256),
+  }),
+  setting({
+    env: 'PASSKEYD_WEBHOOK_DISABLE_AFTER_FAILURES',
+    key: 'webhookDisableAfterFailures',
+    default: 20,
+    doc: 'Disable a webhook endpoint after this many failed attempts in a row with none accepted for 24 hours.',
+    parse: int(1, 100_000),
   }),
 ] as const;
 

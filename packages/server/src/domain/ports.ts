@@ -18,6 +18,12 @@ import type {
   WebhookEndpoint,
   WebhookEndpointPatch,
 } from './webhooks/types.js';
+import type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  DeliverySource,
+  WebhookTarget,
+} from './webhooks/queue-types.js';
 
 export interface Clock {
   now(): number;
@@ -312,6 +318,57 @@ export interface Storage {
      * lease cleared); whatever its status was.
      */
     redeliver(appId: string, id: string, now: number): Promise<WebhookDelivery | undefined>;
+  };
+
+  /**
+   * The webhook outbox as the dispatcher sees it (domain/webhooks/dispatcher.ts). Deliveries are
+   * made by the fan-out triggers of migration 012; this group claims, loads and settles them.
+   * Not scoped by app: a dispatcher serves every app of the instance.
+   */
+  webhookQueue: {
+    /**
+     * Leases up to `limit` due deliveries (pending, next_attempt_at <= now, of an enabled
+     * endpoint, unleased or with an expired lease) to `node` until now + leaseMs, oldest due
+     * first, in one statement. Of concurrent callers on any number of nodes, each delivery goes
+     * to exactly one; a lease that expired (its node died) makes the delivery claimable again.
+     */
+    claim(q: {
+      node: string;
+      now: number;
+      leaseMs: number;
+      limit: number;
+    }): Promise<ClaimedDelivery[]>;
+    /**
+     * The endpoints and source rows of claimed deliveries. Missing entries mean the endpoint or
+     * the source row is gone (deleted, purged by retention).
+     */
+    load(claimed: readonly ClaimedDelivery[]): Promise<{
+      targets: Map<string, WebhookTarget>;
+      /** Keyed by `${source}:${sourceId}`. */
+      sources: Map<string, DeliverySource>;
+    }>;
+    /**
+     * Records one attempt of a delivery leased by `node` and releases the lease; a 2xx resets
+     * the endpoint's consecutive_failures, anything else adds one to it. Returns undefined when
+     * the delivery is no longer leased by `node` (its lease expired and another node took it, or
+     * it was deleted): nothing is written then.
+     */
+    complete(
+      id: string,
+      node: string,
+      outcome: AttemptOutcome,
+    ): Promise<{ consecutiveFailures: number } | undefined>;
+    /**
+     * When the endpoint last had a delivery accepted, or was created or changed (a PATCH that
+     * re-enables it clears its failure count): the start of its current failure streak.
+     */
+    lastSuccessOrChange(endpointId: string): Promise<number | undefined>;
+    /** Disables an enabled endpoint with a reason; false when it was already disabled or gone. */
+    disableEndpoint(endpointId: string, reason: string, now: number): Promise<boolean>;
+    /** Gives back every lease `node` holds (graceful stop): its deliveries are due again at once. */
+    release(node: string): Promise<number>;
+    /** Pending deliveries of enabled endpoints, and the creation time of the oldest one. */
+    stats(): Promise<{ pending: number; oldestPendingCreatedAt: number | null }>;
   };
 
   /** Read models for the admin console: search, filtered lists and counts. Scoped by app. */

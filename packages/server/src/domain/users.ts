@@ -79,14 +79,14 @@ async function getDevice(
   appId: string,
   userId: string,
   deviceId: string,
-): Promise<Credential> {
-  await getUserOrThrow(deps, appId, userId);
+): Promise<{ user: User; cred: Credential }> {
+  const user = await getUserOrThrow(deps, appId, userId);
   const cred = isIdOf('dev', deviceId)
     ? await deps.storage.credentials.get(appId, deviceId)
     : undefined;
   // Another user's device is "not found", not "forbidden": ids are not an oracle.
   if (!cred || cred.userId !== userId) throw new PasskeydError('device_not_found');
-  return cred;
+  return { user, cred };
 }
 
 export async function renameDevice(
@@ -100,13 +100,14 @@ export async function renameDevice(
       details: { field: 'friendly_name' },
     });
   }
-  await getDevice(deps, app.id, p.userId, p.deviceId);
+  const { user } = await getDevice(deps, app.id, p.userId, p.deviceId);
   const now = deps.clock.now();
   const updated = await deps.storage.credentials.rename(app.id, p.deviceId, name, now);
   if (!updated) throw new PasskeydError('device_not_found');
   await recordEvent(deps.storage, {
     appId: app.id,
     userId: p.userId,
+    externalId: user.externalId,
     type: 'passkey_rename',
     credentialId: p.deviceId,
     ...(p.meta ? { meta: p.meta } : {}),
@@ -127,7 +128,7 @@ export async function revokeDevice(
   p: { userId: string; deviceId: string; force?: boolean; meta?: RequestMeta },
   deps: DomainDeps,
 ): Promise<void> {
-  const cred = await getDevice(deps, app.id, p.userId, p.deviceId);
+  const { user, cred } = await getDevice(deps, app.id, p.userId, p.deviceId);
   const now = deps.clock.now();
   const keepLast = app.preventLastPasskeyRemoval && p.force !== true;
   await deps.storage.transaction(async (tx) => {
@@ -143,6 +144,7 @@ export async function revokeDevice(
     await recordEvent(tx, {
       appId: app.id,
       userId: p.userId,
+      externalId: user.externalId,
       type: 'passkey_revoke',
       credentialId: cred.id,
       ...(p.meta ? { meta: p.meta } : {}),
@@ -165,10 +167,15 @@ export async function deleteUser(
   const creds = await deps.storage.credentials.listByUser(app.id, p.userId);
   const now = deps.clock.now();
   await deps.storage.transaction(async (tx) => {
-    if (!(await tx.users.delete(app.id, p.userId))) throw new PasskeydError('user_not_found');
+    // Read before the delete: the user.deleted webhook names the user by its external id, which
+    // the event keeps once the row is gone.
+    const user = await tx.users.get(app.id, p.userId);
+    if (!user || !(await tx.users.delete(app.id, p.userId)))
+      throw new PasskeydError('user_not_found');
     await recordEvent(tx, {
       appId: app.id,
       userId: p.userId,
+      externalId: user.externalId,
       type: 'user_delete',
       ...(p.meta ? { meta: p.meta } : {}),
       now,

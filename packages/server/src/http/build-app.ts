@@ -45,6 +45,11 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Set when traces are on (tracing/tracing.ts); adds a span per request. */
   tracing?: Tracing;
+  /**
+   * Called after each answered request that may have written (any method but GET, HEAD and
+   * OPTIONS): server.ts wakes the webhook dispatcher with it.
+   */
+  afterWrite?: () => void;
 }
 
 /**
@@ -147,6 +152,12 @@ export async function buildApp(
         })
       : undefined;
 
+  const afterWrite = opts.afterWrite;
+  if (afterWrite)
+    app.addHook('onResponse', async (req) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') afterWrite();
+    });
+
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set at
   // start-up; a reload can replace the tokens but not add the route (server.ts says so).
   const metrics = live.current.metricsTokens.empty
@@ -154,8 +165,12 @@ export async function buildApp(
     : createPasskeydMetrics({
         poolStats: () => deps.storage.poolStats(),
         appCache: () => deps.apps.stats(),
+        webhookQueue: () => deps.storage.webhookQueue.stats(),
+        now: () => deps.clock.now(),
       });
   if (metrics) {
+    // The webhook dispatcher (server.ts) counts its attempts here, on the one registry.
+    app.decorate('passkeydMetrics', metrics);
     registerMetricsHooks(app, metrics);
     await app.register(metricsRoutes, { tokens: () => live.current.metricsTokens, metrics });
   }

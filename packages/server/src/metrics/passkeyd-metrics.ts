@@ -15,11 +15,22 @@ export function createPasskeydMetrics(
   opts: {
     poolStats?: () => PoolStats | undefined;
     appCache?: () => AppDirectoryStats;
+    /** The webhook queue, queried at scrape time (Storage.webhookQueue.stats). */
+    webhookQueue?: () => Promise<{ pending: number; oldestPendingCreatedAt: number | null }>;
+    now?: () => number;
     startedAt?: number;
   } = {},
 ) {
   const registry = new Registry();
   const startedAt = opts.startedAt ?? Date.now();
+  const now = opts.now ?? Date.now;
+  let queue: { pending: number; oldestPendingCreatedAt: number | null } | undefined;
+  const readQueue = opts.webhookQueue;
+  if (readQueue)
+    registry.addCollector(async () => {
+      // A failing query leaves the queue series out of this scrape rather than failing it.
+      queue = await readQueue().catch(() => undefined);
+    });
   return {
     registry,
     requests: registry.add(
@@ -110,6 +121,37 @@ export function createPasskeydMetrics(
         ),
       ),
     ],
+    webhookDeliveries: registry.add(
+      new Counter(
+        'passkeyd_webhook_deliveries_total',
+        'Webhook delivery attempts made by this node, by outcome (delivered, retry: failed with a retry scheduled, failed: no retry left).',
+        ['outcome'],
+      ),
+    ),
+    webhookQueueDepth: registry.add(
+      new Gauge(
+        'passkeyd_webhook_queue_depth',
+        'Webhook deliveries pending (to enabled endpoints), all nodes together.',
+        () => (queue ? [{ value: queue.pending }] : []),
+      ),
+    ),
+    webhookOldestPending: registry.add(
+      new Gauge(
+        'passkeyd_webhook_oldest_pending_age_seconds',
+        'Age of the oldest pending webhook delivery in seconds (0 when none is pending).',
+        () =>
+          queue
+            ? [
+                {
+                  value:
+                    queue.oldestPendingCreatedAt === null
+                      ? 0
+                      : Math.max(0, (now() - queue.oldestPendingCreatedAt) / 1000),
+                },
+              ]
+            : [],
+      ),
+    ),
     process: [
       registry.add(
         new Gauge(
@@ -128,3 +170,10 @@ export function createPasskeydMetrics(
 }
 
 export type PasskeydMetrics = ReturnType<typeof createPasskeydMetrics>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when metrics are on (a metrics token at start-up); undefined otherwise. */
+    passkeydMetrics?: PasskeydMetrics;
+  }
+}

@@ -132,10 +132,25 @@ export class Gauge implements Metric {
 
 export class Registry {
   readonly #metrics: Metric[] = [];
+  readonly #collectors: (() => Promise<void>)[] = [];
 
   add<M extends Metric>(m: M): M {
     this.#metrics.push(m);
     return m;
+  }
+
+  /**
+   * Runs `fn` before each scrape (collect()): for values that need a database query, such as
+   * the webhook queue's depth, read when scraped rather than kept up to date on every change.
+   */
+  addCollector(fn: () => Promise<void>): void {
+    this.#collectors.push(fn);
+  }
+
+  /** Refreshes what the collectors read, then renders. */
+  async collect(): Promise<string> {
+    await Promise.all(this.#collectors.map((fn) => fn()));
+    return this.render();
   }
 
   render(): string {

@@ -11,6 +11,7 @@ import {
   type ScratchDatabase,
 } from './scratch-postgres.js';
 import { describeStorageContract } from './storage.contract.js';
+import { describeWebhookQueueContract } from './webhook-queue.contract.js';
 
 const probe = await probePostgres(process.env);
 
@@ -30,6 +31,15 @@ describeWithPostgres(probe, process.env, 'postgres storage', (adminUrl) => {
       statementTimeoutMs: 5000,
     });
     return { storage, cleanup: () => storage.close() };
+  });
+
+  // Two pools on one database, as two nodes have.
+  describeWebhookQueueContract('postgres', async () => {
+    const open = () =>
+      openPostgresStorage({ connectionString: db.url, poolSize: 5, statementTimeoutMs: 5000 });
+    const a = await open();
+    const b = await open();
+    return { a, b, cleanup: () => Promise.all([a.close(), b.close()]).then(() => undefined) };
   });
 
   it('is chosen by a postgres:// DATABASE_URL', async () => {

@@ -68,6 +68,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
   }
   return new KyselyStorage(db, {
     engine: 'postgres',
+    rowLocks: true,
     isUniqueViolation: (err) => (err as { code?: string })?.code === '23505',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     // Its own connection, outside the pool: a LISTEN holds the connection for the node's lifetime.

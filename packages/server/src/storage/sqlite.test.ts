@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openStorage } from './open-storage.js';
 import { openSqliteStorage } from './sqlite.js';
 import { describeStorageContract } from './storage.contract.js';
+import { describeWebhookQueueContract } from './webhook-queue.contract.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'passkeyd-sqlite-'));
@@ -17,6 +18,22 @@ describeStorageContract('sqlite', async () => {
     storage,
     cleanup: async () => {
       await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+// Two handles on one file, as two processes on one machine would have.
+describeWebhookQueueContract('sqlite', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'passkeyd.db');
+  const a = await openSqliteStorage({ path });
+  const b = await openSqliteStorage({ path });
+  return {
+    a,
+    b,
+    cleanup: async () => {
+      await Promise.all([a.close(), b.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -84,6 +84,7 @@ export async function finishAuthentication(
     await recordEvent(deps.storage, {
       appId: app.id,
       userId: txUser?.id ?? null,
+      externalId: txUser?.externalId ?? null,
       type: 'passkey_login_failed',
       detail: 'credential_not_found',
       meta: input.meta,
@@ -91,10 +92,15 @@ export async function finishAuthentication(
     });
     throw new PasskeydError('credential_not_found');
   }
+  // The external id is known once the credential's user is (on a transaction's own user, or
+  // after the lookup below); for a credential of another user than the transaction's it is not.
+  let externalId: string | null =
+    txUser && credential.userId === txUser.id ? txUser.externalId : null;
   const failed = async (code: string) =>
     recordEvent(deps.storage, {
       appId: app.id,
       userId: credential.userId,
+      externalId,
       type: OWN_EVENT[code] ?? 'passkey_login_failed',
       credentialId: credential.id,
       detail: code,
@@ -107,6 +113,7 @@ export async function finishAuthentication(
   }
   const user = txUser ?? (await deps.storage.users.get(app.id, credential.userId));
   if (!user) throw new PasskeydError('credential_not_found');
+  externalId = user.externalId;
 
   const requireUserVerification = userVerificationRequired(handshake, app);
   let verified: VerifiedAssertion;
@@ -185,6 +192,7 @@ export async function finishAuthentication(
     await recordEvent(tx, {
       appId: app.id,
       userId: user.id,
+      externalId: user.externalId,
       type: 'passkey_login',
       credentialId: credential.id,
       meta: input.meta,

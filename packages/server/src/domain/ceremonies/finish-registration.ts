@@ -202,6 +202,7 @@ export async function finishRegistration(
     await recordEvent(deps.storage, {
       appId: app.id,
       userId: user.id,
+      externalId: user.externalId,
       type: 'passkey_register_refused',
       detail: `aaguid ${info.aaguid}: ${refusal}`,
       meta: input.meta,
@@ -252,6 +253,7 @@ export async function finishRegistration(
     await recordEvent(tx, {
       appId: app.id,
       userId: user.id,
+      externalId: user.externalId,
       type: 'passkey_register',
       credentialId: credential.id,
       meta: input.meta,

@@ -21,6 +21,6 @@ export const metricsRoutes: FastifyPluginAsync<{
     return reply
       .type('text/plain; version=0.0.4; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(metrics.registry.render());
+      .send(await metrics.registry.collect());
   });
 };

@@ -17,6 +17,7 @@ import {
 } from './repositories/single-use.js';
 import { usersRepository } from './repositories/users.js';
 import { webhooksRepository } from './repositories/webhooks.js';
+import { webhookQueueRepository } from './repositories/webhook-queue.js';
 import type { Database } from './schema.js';
 
 export type { EngineCapabilities } from './repositories/context.js';
@@ -56,6 +57,7 @@ export class KyselyStorage implements Storage {
     this.consoleSessions = consoleSessionsRepository(ctx);
     this.portability = portabilityRepository(ctx);
     this.webhooks = webhooksRepository(ctx);
+    this.webhookQueue = webhookQueueRepository(ctx);
   }
 
   /** For migrations and benchmarks' bulk seeding only. */
@@ -90,6 +92,7 @@ export class KyselyStorage implements Storage {
   readonly portability: Storage['portability'];
 
   readonly webhooks: Storage['webhooks'];
+  readonly webhookQueue: Storage['webhookQueue'];
 
   async transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T> {
     if (this.#inTransaction) return fn(this);

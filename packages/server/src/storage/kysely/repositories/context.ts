@@ -7,6 +7,11 @@ export interface EngineCapabilities {
   engine: 'sqlite' | 'postgres';
   /** Returns true when `err` is a unique-constraint violation in this engine. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * Row locks with SKIP LOCKED (PostgreSQL). Without them (SQLite) writers are serialised by the
+   * database lock, so a single UPDATE … RETURNING is already atomic across connections.
+   */
+  rowLocks?: boolean;
   /** Gives freed pages back after a purge (SQLite incremental vacuum); optional. */
   afterPurge?(db: Kysely<Database>): Promise<void>;
   /** Connections of the pool by state, where there is a pool (PostgreSQL: pg.Pool's counts). */
