@@ -1,11 +1,50 @@
 import { PasskeydError } from './errors.js';
-import type { ConsumeFailure, Storage } from './ports.js';
+import type { BeganHandshake, ConsumeFailure, Storage } from './ports.js';
+import { MAX_CREDENTIALS_IN_OPTIONS } from './ceremonies/offered-credentials.js';
 import { isIdOf, newId, randomToken } from './secrets.js';
 import type { App, CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
 
 /** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
 export function newChallenge(): string {
   return randomToken(32);
+}
+
+/**
+ * F1/F3 in one storage operation: the transaction (when there is one) is checked and the
+ * handshake stored in the same statement, which also returns the user and their most recently
+ * used passkeys for the options (storage.ceremonies.beginHandshake).
+ */
+export async function beginHandshake(
+  storage: Storage,
+  h: {
+    appId: string;
+    kind: CeremonyKind;
+    transactionId: string | null;
+    userVerification: UserVerificationPolicy;
+    now: number;
+    ttlMs: number;
+  },
+): Promise<BeganHandshake> {
+  // Unknown and malformed ids alike are 404 transaction_not_found (passage-wire.md §2.7).
+  if (h.transactionId !== null && !isIdOf('txn', h.transactionId))
+    throw new PasskeydError('transaction_not_found');
+  const r = await storage.ceremonies.beginHandshake({
+    handshake: {
+      id: newId('hs'),
+      appId: h.appId,
+      kind: h.kind,
+      transactionId: h.transactionId,
+      challenge: newChallenge(),
+      userVerification: h.userVerification,
+      createdAt: h.now,
+      expiresAt: h.now + h.ttlMs,
+      consumedAt: null,
+    },
+    credentialLimit: MAX_CREDENTIALS_IN_OPTIONS,
+    now: h.now,
+  });
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return r;
 }
 
 export async function createHandshake(

@@ -1,5 +1,5 @@
 import { PasskeydError } from './errors.js';
-import type { Clock, Storage } from './ports.js';
+import type { Clock, PresentedApiKey, Storage } from './ports.js';
 import { randomToken, sha256 } from './secrets.js';
 import type { CeremonyKind, Credential, Nonce, User } from './types.js';
 
@@ -53,10 +53,18 @@ export async function issueNonce(
 export async function redeemNonce(
   appId: string,
   nonce: string,
+  key: PresentedApiKey | undefined,
   deps: { storage: Storage; clock: Clock },
 ): Promise<Nonce> {
-  if (!NONCE_FORMAT.test(nonce)) throw new PasskeydError('invalid_nonce');
-  const redeemed = await deps.storage.nonces.redeem(appId, sha256(nonce), deps.clock.now());
-  if (!redeemed) throw new PasskeydError('invalid_nonce');
-  return redeemed;
+  if (!key) throw new PasskeydError('invalid_access_token');
+  // The API key is checked in the same statement (a bad key answers 401 before the nonce); a
+  // malformed nonce still runs it, with no hash, so the key error keeps its precedence.
+  const r = await deps.storage.ceremonies.redeemNonce({
+    key,
+    appId,
+    hash: NONCE_FORMAT.test(nonce) ? sha256(nonce) : null,
+    now: deps.clock.now(),
+  });
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return r.nonce;
 }

@@ -4,6 +4,7 @@ import { KyselyStorage } from './kysely/kysely-storage.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
 import { isPostgresUnavailable, translateUnavailable } from './kysely/unavailable.js';
 import type { Database } from './kysely/schema.js';
+import { postgresCeremonies } from './ceremonies/postgres-ceremonies.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -14,6 +15,8 @@ export interface PostgresOptions {
   migrate?: boolean;
   /** Wraps the dialect, outermost (tracing: tracing/statement-spans.ts). */
   wrapDialect?: (dialect: Dialect) => Dialect;
+  /** Sees the text of every query sent, once per round trip (tests count them per request). */
+  onQuery?: (text: string) => void;
 }
 
 /** How long past the statement timeout we wait before calling a connection dead. */
@@ -53,7 +56,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
     // query would be an unhandled 'error' event and kill the process. The query itself still
     // fails with the error; the pool then discards the broken client.
     client.on('error', () => {});
-    endOnReadTimeout(client);
+    endOnReadTimeout(client, opts.onQuery);
   });
   const dialect = translateUnavailable(new PostgresDialect({ pool }), isPostgresUnavailable);
   const db = new Kysely<Database>({ dialect: opts.wrapDialect?.(dialect) ?? dialect });
@@ -65,9 +68,13 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
       throw err;
     }
   }
+  const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
+  const hot = postgresCeremonies(pool, isUniqueViolation);
   return new KyselyStorage(db, {
     engine: 'postgres',
-    isUniqueViolation: (err) => (err as { code?: string })?.code === '23505',
+    ceremonies: hot.ceremonies,
+    authenticateKey: hot.authenticateKey,
+    isUniqueViolation,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   });
@@ -78,10 +85,14 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
  * client usable in the pool, where it would fail every later request until TCP gives up minutes
  * later, so we end it and the pool replaces it.
  */
-function endOnReadTimeout(client: pg.PoolClient): void {
+function endOnReadTimeout(client: pg.PoolClient, onQuery?: (text: string) => void): void {
   type AnyQuery = (...args: unknown[]) => unknown;
   const query = client.query.bind(client) as AnyQuery;
   (client as unknown as { query: AnyQuery }).query = (...args) => {
+    if (onQuery) {
+      const q = args[0] as string | { text?: string };
+      onQuery(typeof q === 'string' ? q : (q?.text ?? ''));
+    }
     const result = query(...args);
     if (result instanceof Promise) {
       result.catch((err: unknown) => {
