@@ -97,6 +97,17 @@ export async function consumeHandshake(
   return r.value;
 }
 
+/**
+ * The finish body's transaction_id as the finish statement compares it with the handshake's:
+ * null when absent or empty; any string that is no transaction id becomes one that matches no
+ * handshake (still transaction_not_found, after the handshake's own checks), so no client text
+ * reaches the database unchecked.
+ */
+export function bodyTransactionOf(bodyTransactionId: string | undefined): string | null {
+  if (bodyTransactionId === undefined || bodyTransactionId === '') return null;
+  return isIdOf('txn', bodyTransactionId) ? bodyTransactionId : 'txn_none';
+}
+
 /** The transaction named by the finish body must be the one the handshake was issued for. */
 export function transactionOfHandshake(
   h: Handshake,

@@ -16,6 +16,19 @@ export interface CeremonyProof {
 }
 
 /**
+ * A new nonce and what is stored of it: 32 random bytes, of which only the SHA-256 is kept, so a
+ * database leak yields no redeemable nonces. The ceremony's storage statement stores it with the
+ * rest of the ceremony's writes (storage.ceremonies), so a nonce exists only if they committed.
+ */
+export function newNonce(
+  now: number,
+  ttlSeconds: number,
+): { value: string; stored: { hash: string; expiresAt: number } } {
+  const value = `nce_${randomToken(32)}`;
+  return { value, stored: { hash: sha256(value), expiresAt: now + ttlSeconds * 1000 } };
+}
+
+/**
  * Issues the one-time proof of a finished ceremony. 32 random bytes; only the SHA-256 is
  * stored, so a database leak yields no redeemable nonces. Runs inside the ceremony's database
  * transaction so a nonce exists only if the ceremony's writes committed.

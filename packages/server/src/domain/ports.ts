@@ -195,7 +195,10 @@ export interface AbandonFinishRequest {
   bodyTransactionId: string | null;
   /** Why the domain refused it. A handshake or transaction error found here wins over it. */
   code: ErrorCode;
-  /** Sign-in: the assertion's credential id, so credential_not_found/not_allowed come first. */
+  /**
+   * Sign-in: the assertion's credential id, so credential_not_found/not_allowed come first;
+   * absent when the response named none readable.
+   */
   credentialId?: string;
   /** Sign-in: as CompleteSignInRequest.userHandles. */
   userHandles?: string[] | null;

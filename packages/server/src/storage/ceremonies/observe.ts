@@ -22,14 +22,14 @@ export function observedDatabase(db: Database, observe: StatementObserver): Data
             return (value as (...a: unknown[]) => unknown).apply(target, args);
           };
         }
-        return typeof value === 'function' ? (value as Function).bind(target) : value;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
   return new Proxy(db, {
     get(target, prop, receiver) {
       if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql), sql);
       const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === 'function' ? (value as Function).bind(target) : value;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }

@@ -384,7 +384,8 @@ st AS (
     ${
       kind === 'register'
         ? `:code::text`
-        : `CASE WHEN c.id IS NULL THEN 'credential_not_found'
+        : `CASE WHEN :credential_id::text IS NULL THEN :code::text
+      WHEN c.id IS NULL THEN 'credential_not_found'
       WHEN hs.transaction_id IS NOT NULL AND c.user_id <> t.user_id
         THEN 'credential_not_allowed'
       WHEN :handles_given::boolean AND NOT (c.webauthn_user_id = ANY (:handles::text[]))

@@ -425,7 +425,7 @@ export function sqliteCeremonies(
         if (pre) return pre;
         let code: ErrorCode = r.code;
         let c: Row | undefined;
-        if (r.kind === 'authenticate') {
+        if (r.kind === 'authenticate' && r.credentialId !== undefined) {
           c = get('credentialWithUser', { app: r.appId, credential_id: r.credentialId ?? null });
           if (!c) code = 'credential_not_found';
           else if (tx && c.user_id !== tx.user_id) code = 'credential_not_allowed';
