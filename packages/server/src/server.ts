@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './domain/ports.js';
 import { LiveSettings, ROTATABLE_KEYS } from './http/auth/live-settings.js';
 import { buildApp } from './http/build-app.js';
 import type { KyselyStorage } from './storage/kysely/kysely-storage.js';
-import { openStorage } from './storage/open-storage.js';
+import { openStorage, type StorageObserver } from './storage/open-storage.js';
 import { startTracing } from './tracing/tracing.js';
 
 export interface RunningServer {
@@ -61,7 +61,12 @@ export function domainDeps(
 /** The composition root: config → storage (migrated) → app → listen, plus the purge timer. */
 export async function startServer(
   config: Readonly<Config>,
-  opts: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {},
+  opts: {
+    logger?: FastifyServerOptions['logger'];
+    clock?: Clock;
+    /** Sees every database statement (tests count round trips per request). */
+    observeStorage?: StorageObserver;
+  } = {},
 ): Promise<RunningServer> {
   // undefined unless an OTLP endpoint is configured; then the SDK is loaded, not before.
   const tracing = await startTracing(config);
@@ -72,6 +77,7 @@ export async function startServer(
       databaseUrl: config.databaseUrl,
       pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
       ...(tracing ? { wrapDialect: (d, engine) => tracing.traceDialect(d, engine) } : {}),
+      ...(opts.observeStorage ? { observe: opts.observeStorage } : {}),
     });
   } catch (err) {
     await tracing?.shutdown();

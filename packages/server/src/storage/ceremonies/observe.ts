@@ -11,8 +11,8 @@ export type StatementObserver = (sql: string, inTransaction: boolean) => void;
 export function observedDatabase(db: Database, observe: StatementObserver): Database {
   const wrap = (stmt: Statement, sql: string): Statement =>
     new Proxy(stmt, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
         if (
           typeof value === 'function' &&
           (prop === 'run' || prop === 'get' || prop === 'all' || prop === 'iterate')
@@ -26,9 +26,9 @@ export function observedDatabase(db: Database, observe: StatementObserver): Data
       },
     });
   return new Proxy(db, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql), sql);
-      const value = Reflect.get(target, prop, receiver) as unknown;
+      const value = Reflect.get(target, prop) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
