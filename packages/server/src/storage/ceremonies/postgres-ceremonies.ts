@@ -3,6 +3,7 @@ import type { CeremonyStore, PresentedApiKey } from '../../domain/ports.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import type { ApiKey } from '../../domain/types.js';
 import * as rows from '../kysely/rows.js';
+import { isPostgresUnavailable, unavailable } from '../kysely/unavailable.js';
 import { valuesOf, type NamedSql } from './named-sql.js';
 import * as q from './postgres-sql.js';
 import {
@@ -35,12 +36,17 @@ export function postgresCeremonies(
   ) => Promise<ApiKey | undefined>;
 } {
   const run = async (query: NamedSql, params: Record<string, unknown>): Promise<Row[]> => {
-    const r = await pool.query({
-      name: query.name,
-      text: query.text,
-      values: valuesOf(query, params),
-    });
-    return r.rows as Row[];
+    try {
+      const r = await pool.query({
+        name: query.name,
+        text: query.text,
+        values: valuesOf(query, params),
+      });
+      return r.rows as Row[];
+    } catch (err) {
+      // 503 with Retry-After for an unreachable database, as on Kysely's path.
+      throw isPostgresUnavailable(err) ? unavailable(err) : err;
+    }
   };
   const key = (k: PresentedApiKey) => ({ key_prefix: k.prefix, key_hash: k.secretHash });
 

@@ -8,6 +8,7 @@ import type {
 } from '../../domain/ports.js';
 import type { ApiKey, CeremonyKind } from '../../domain/types.js';
 import * as rows from '../kysely/rows.js';
+import { isSqliteUnavailable, unavailable } from '../kysely/unavailable.js';
 import {
   apiKeyOf,
   beganHandshake,
@@ -116,16 +117,22 @@ export function sqliteCeremonies(
   const get = (name: Name, p: Row): Row | undefined => st(name).get(p) as Row | undefined;
   const run = (name: Name, p: Row): number => st(name).run(p).changes;
 
+  // A lock held past busy_timeout (another process) is 503 service_unavailable, as on Kysely's
+  // path (kysely/unavailable.ts).
   const transaction = <T>(fn: () => T): Promise<T> =>
     exclusive(() => {
-      st('begin').run();
       try {
-        const r = fn();
-        st('commit').run();
-        return r;
+        st('begin').run();
+        try {
+          const r = fn();
+          st('commit').run();
+          return r;
+        } catch (err) {
+          if (db.inTransaction) st('rollback').run();
+          throw err;
+        }
       } catch (err) {
-        if (db.inTransaction) st('rollback').run();
-        throw err;
+        throw isSqliteUnavailable(err) ? unavailable(err) : err;
       }
     });
 
