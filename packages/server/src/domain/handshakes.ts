@@ -2,7 +2,7 @@ import { PasskeydError } from './errors.js';
 import type { BeganHandshake, ConsumeFailure, Storage } from './ports.js';
 import { MAX_CREDENTIALS_IN_OPTIONS } from './ceremonies/offered-credentials.js';
 import { isIdOf, newId, randomToken } from './secrets.js';
-import type { App, CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
+import type { CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
 
 /** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
 export function newChallenge(): string {
@@ -47,33 +47,6 @@ export async function beginHandshake(
   return r;
 }
 
-export async function createHandshake(
-  storage: Storage,
-  h: {
-    appId: string;
-    kind: CeremonyKind;
-    transactionId: string | null;
-    challenge: string;
-    userVerification: UserVerificationPolicy;
-    now: number;
-    ttlMs: number;
-  },
-): Promise<Handshake> {
-  const handshake: Handshake = {
-    id: newId('hs'),
-    appId: h.appId,
-    kind: h.kind,
-    transactionId: h.transactionId,
-    challenge: h.challenge,
-    userVerification: h.userVerification,
-    createdAt: h.now,
-    expiresAt: h.now + h.ttlMs,
-    consumedAt: null,
-  };
-  await storage.handshakes.create(handshake);
-  return handshake;
-}
-
 const HS_ERRORS = {
   not_found: 'handshake_not_found',
   expired: 'handshake_expired',
@@ -106,33 +79,4 @@ export async function consumeHandshake(
 export function bodyTransactionOf(bodyTransactionId: string | undefined): string | null {
   if (bodyTransactionId === undefined || bodyTransactionId === '') return null;
   return isIdOf('txn', bodyTransactionId) ? bodyTransactionId : 'txn_none';
-}
-
-/** The transaction named by the finish body must be the one the handshake was issued for. */
-export function transactionOfHandshake(
-  h: Handshake,
-  bodyTransactionId: string | undefined,
-): string | null {
-  if (
-    bodyTransactionId !== undefined &&
-    bodyTransactionId !== '' &&
-    bodyTransactionId !== h.transactionId
-  ) {
-    throw new PasskeydError(
-      'transaction_not_found',
-      'The transaction does not match the handshake.',
-    );
-  }
-  return h.transactionId;
-}
-
-/**
- * Whether a finish must see the UV flag (§7.1, §7.2: "If the Relying Party requires user
- * verification for this registration/assertion, verify that the UV bit ... is set"). The stricter of the policy the challenge was issued
- * under and the app's policy now wins: a change to `required` applies at once to challenges
- * already out (they live up to an hour), and a later relaxation does not weaken a ceremony that
- * started under `required`.
- */
-export function userVerificationRequired(handshake: Handshake, app: App): boolean {
-  return handshake.userVerification === 'required' || app.userVerification === 'required';
 }

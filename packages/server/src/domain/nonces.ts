@@ -1,19 +1,9 @@
 import { PasskeydError } from './errors.js';
 import type { Clock, PresentedApiKey, Storage } from './ports.js';
 import { randomToken, sha256 } from './secrets.js';
-import type { CeremonyKind, Credential, Nonce, User } from './types.js';
+import type { Nonce } from './types.js';
 
 const NONCE_FORMAT = /^nce_[A-Za-z0-9_-]{43}$/;
-
-/** What a finished ceremony proved, kept with its nonce for B3. */
-export interface CeremonyProof {
-  credential: Credential;
-  /** null: a discoverable sign-in (no transaction). */
-  transactionId: string | null;
-  userVerified: boolean;
-  /** The BS flag of this ceremony's authenticator data, not the stored one. */
-  backedUp: boolean;
-}
 
 /**
  * A new nonce and what is stored of it: 32 random bytes, of which only the SHA-256 is kept, so a
@@ -26,35 +16,6 @@ export function newNonce(
 ): { value: string; stored: { hash: string; expiresAt: number } } {
   const value = `nce_${randomToken(32)}`;
   return { value, stored: { hash: sha256(value), expiresAt: now + ttlSeconds * 1000 } };
-}
-
-/**
- * Issues the one-time proof of a finished ceremony. 32 random bytes; only the SHA-256 is
- * stored, so a database leak yields no redeemable nonces. Runs inside the ceremony's database
- * transaction so a nonce exists only if the ceremony's writes committed.
- */
-export async function issueNonce(
-  storage: Storage,
-  p: { user: User; kind: CeremonyKind; proof: CeremonyProof; now: number; ttlSeconds: number },
-): Promise<string> {
-  const nonce = `nce_${randomToken(32)}`;
-  await storage.nonces.create({
-    hash: sha256(nonce),
-    appId: p.user.appId,
-    userId: p.user.id,
-    externalId: p.user.externalId,
-    kind: p.kind,
-    credentialId: p.proof.credential.credentialId,
-    deviceId: p.proof.credential.id,
-    transactionId: p.proof.transactionId,
-    userVerified: p.proof.userVerified,
-    backedUp: p.proof.backedUp,
-    aaguid: p.proof.credential.aaguid,
-    createdAt: p.now,
-    expiresAt: p.now + p.ttlSeconds * 1000,
-    consumedAt: null,
-  });
-  return nonce;
 }
 
 /**

@@ -24,7 +24,7 @@ export async function startAuthentication(
   const discoverable = !input.transactionId;
   // A discoverable sign-in (no transaction) gets the app's defaults. Step-up
   // (createAuthenticateTransaction): the stored handshake keeps `required`, so the options ask
-  // for UV and the finish refuses an assertion without it (userVerificationRequired).
+  // for UV and the finish refuses an assertion without it (storage.ceremonies.completeSignIn).
   const began = await beginHandshake(deps.storage, {
     appId: app.id,
     kind: 'authenticate',
