@@ -10,7 +10,7 @@ import { buildApp } from './http/build-app.js';
 import type { KyselyStorage } from './storage/kysely/kysely-storage.js';
 import { WebhookDispatcher } from './domain/webhooks/dispatcher.js';
 import { httpSender } from './domain/webhooks/send.js';
-import { openStorage } from './storage/open-storage.js';
+import { openStorage, type StorageObserver } from './storage/open-storage.js';
 import { startTracing } from './tracing/tracing.js';
 
 export interface RunningServer {
@@ -80,7 +80,12 @@ export function domainDeps(
 /** The composition root: config → storage (migrated) → app → listen, plus the purge timer. */
 export async function startServer(
   config: Readonly<Config>,
-  opts: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {},
+  opts: {
+    logger?: FastifyServerOptions['logger'];
+    clock?: Clock;
+    /** Sees every database statement (tests count round trips per request). */
+    observeStorage?: StorageObserver;
+  } = {},
 ): Promise<RunningServer> {
   // undefined unless an OTLP endpoint is configured; then the SDK is loaded, not before.
   const tracing = await startTracing(config);
@@ -90,7 +95,13 @@ export async function startServer(
     storage = await openStorage({
       databaseUrl: config.databaseUrl,
       pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
-      ...(tracing ? { wrapDialect: (d, engine) => tracing.traceDialect(d, engine) } : {}),
+      ...(tracing
+        ? {
+            wrapDialect: (d, engine) => tracing.traceDialect(d, engine),
+            traceStatements: (engine) => tracing.statementTracer(engine),
+          }
+        : {}),
+      ...(opts.observeStorage ? { observe: opts.observeStorage } : {}),
     });
   } catch (err) {
     await tracing?.shutdown();

@@ -1,4 +1,4 @@
-import type { Storage } from './ports.js';
+import type { EventOrigin, Storage } from './ports.js';
 import { randomToken } from './secrets.js';
 import type { EventType, RequestMeta } from './types.js';
 
@@ -44,4 +44,13 @@ export async function recordEvent(
     externalId: e.externalId ?? null,
     createdAt: e.now,
   });
+}
+
+/** The event row a ceremony statement writes itself (storage.ceremonies): its id and origin. */
+export function eventOrigin(now: number, meta: RequestMeta | undefined): EventOrigin {
+  return {
+    id: newEventId(now),
+    ipAddr: meta?.ip ?? null,
+    userAgent: meta?.userAgent?.slice(0, 512) ?? null,
+  };
 }

@@ -1,38 +1,50 @@
 import { PasskeydError } from './errors.js';
-import type { ConsumeFailure, Storage } from './ports.js';
+import type { BeganHandshake, ConsumeFailure, Storage } from './ports.js';
+import { MAX_CREDENTIALS_IN_OPTIONS } from './ceremonies/offered-credentials.js';
 import { isIdOf, newId, randomToken } from './secrets.js';
-import type { App, CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
+import type { CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
 
 /** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
 export function newChallenge(): string {
   return randomToken(32);
 }
 
-export async function createHandshake(
+/**
+ * F1/F3 in one storage operation: the transaction (when there is one) is checked and the
+ * handshake stored in the same statement, which also returns the user and their most recently
+ * used passkeys for the options (storage.ceremonies.beginHandshake).
+ */
+export async function beginHandshake(
   storage: Storage,
   h: {
     appId: string;
     kind: CeremonyKind;
     transactionId: string | null;
-    challenge: string;
     userVerification: UserVerificationPolicy;
     now: number;
     ttlMs: number;
   },
-): Promise<Handshake> {
-  const handshake: Handshake = {
-    id: newId('hs'),
-    appId: h.appId,
-    kind: h.kind,
-    transactionId: h.transactionId,
-    challenge: h.challenge,
-    userVerification: h.userVerification,
-    createdAt: h.now,
-    expiresAt: h.now + h.ttlMs,
-    consumedAt: null,
-  };
-  await storage.handshakes.create(handshake);
-  return handshake;
+): Promise<BeganHandshake> {
+  // Unknown and malformed ids alike are 404 transaction_not_found (passage-wire.md §2.7).
+  if (h.transactionId !== null && !isIdOf('txn', h.transactionId))
+    throw new PasskeydError('transaction_not_found');
+  const r = await storage.ceremonies.beginHandshake({
+    handshake: {
+      id: newId('hs'),
+      appId: h.appId,
+      kind: h.kind,
+      transactionId: h.transactionId,
+      challenge: newChallenge(),
+      userVerification: h.userVerification,
+      createdAt: h.now,
+      expiresAt: h.now + h.ttlMs,
+      consumedAt: null,
+    },
+    credentialLimit: MAX_CREDENTIALS_IN_OPTIONS,
+    now: h.now,
+  });
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return r;
 }
 
 const HS_ERRORS = {
@@ -58,31 +70,13 @@ export async function consumeHandshake(
   return r.value;
 }
 
-/** The transaction named by the finish body must be the one the handshake was issued for. */
-export function transactionOfHandshake(
-  h: Handshake,
-  bodyTransactionId: string | undefined,
-): string | null {
-  if (
-    bodyTransactionId !== undefined &&
-    bodyTransactionId !== '' &&
-    bodyTransactionId !== h.transactionId
-  ) {
-    throw new PasskeydError(
-      'transaction_not_found',
-      'The transaction does not match the handshake.',
-    );
-  }
-  return h.transactionId;
-}
-
 /**
- * Whether a finish must see the UV flag (§7.1, §7.2: "If the Relying Party requires user
- * verification for this registration/assertion, verify that the UV bit ... is set"). The stricter of the policy the challenge was issued
- * under and the app's policy now wins: a change to `required` applies at once to challenges
- * already out (they live up to an hour), and a later relaxation does not weaken a ceremony that
- * started under `required`.
+ * The finish body's transaction_id as the finish statement compares it with the handshake's:
+ * null when absent or empty; any string that is no transaction id becomes one that matches no
+ * handshake (still transaction_not_found, after the handshake's own checks), so no client text
+ * reaches the database unchecked.
  */
-export function userVerificationRequired(handshake: Handshake, app: App): boolean {
-  return handshake.userVerification === 'required' || app.userVerification === 'required';
+export function bodyTransactionOf(bodyTransactionId: string | undefined): string | null {
+  if (bodyTransactionId === undefined || bodyTransactionId === '') return null;
+  return isIdOf('txn', bodyTransactionId) ? bodyTransactionId : 'txn_none';
 }

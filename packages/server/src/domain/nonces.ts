@@ -1,47 +1,21 @@
 import { PasskeydError } from './errors.js';
-import type { Clock, Storage } from './ports.js';
+import type { Clock, PresentedApiKey, Storage } from './ports.js';
 import { randomToken, sha256 } from './secrets.js';
-import type { CeremonyKind, Credential, Nonce, User } from './types.js';
+import type { Nonce } from './types.js';
 
 const NONCE_FORMAT = /^nce_[A-Za-z0-9_-]{43}$/;
 
-/** What a finished ceremony proved, kept with its nonce for B3. */
-export interface CeremonyProof {
-  credential: Credential;
-  /** null: a discoverable sign-in (no transaction). */
-  transactionId: string | null;
-  userVerified: boolean;
-  /** The BS flag of this ceremony's authenticator data, not the stored one. */
-  backedUp: boolean;
-}
-
 /**
- * Issues the one-time proof of a finished ceremony. 32 random bytes; only the SHA-256 is
- * stored, so a database leak yields no redeemable nonces. Runs inside the ceremony's database
- * transaction so a nonce exists only if the ceremony's writes committed.
+ * A new nonce and what is stored of it: 32 random bytes, of which only the SHA-256 is kept, so a
+ * database leak yields no redeemable nonces. The ceremony's storage statement stores it with the
+ * rest of the ceremony's writes (storage.ceremonies), so a nonce exists only if they committed.
  */
-export async function issueNonce(
-  storage: Storage,
-  p: { user: User; kind: CeremonyKind; proof: CeremonyProof; now: number; ttlSeconds: number },
-): Promise<string> {
-  const nonce = `nce_${randomToken(32)}`;
-  await storage.nonces.create({
-    hash: sha256(nonce),
-    appId: p.user.appId,
-    userId: p.user.id,
-    externalId: p.user.externalId,
-    kind: p.kind,
-    credentialId: p.proof.credential.credentialId,
-    deviceId: p.proof.credential.id,
-    transactionId: p.proof.transactionId,
-    userVerified: p.proof.userVerified,
-    backedUp: p.proof.backedUp,
-    aaguid: p.proof.credential.aaguid,
-    createdAt: p.now,
-    expiresAt: p.now + p.ttlSeconds * 1000,
-    consumedAt: null,
-  });
-  return nonce;
+export function newNonce(
+  now: number,
+  ttlSeconds: number,
+): { value: string; stored: { hash: string; expiresAt: number } } {
+  const value = `nce_${randomToken(32)}`;
+  return { value, stored: { hash: sha256(value), expiresAt: now + ttlSeconds * 1000 } };
 }
 
 /**
@@ -53,10 +27,18 @@ export async function issueNonce(
 export async function redeemNonce(
   appId: string,
   nonce: string,
+  key: PresentedApiKey | undefined,
   deps: { storage: Storage; clock: Clock },
 ): Promise<Nonce> {
-  if (!NONCE_FORMAT.test(nonce)) throw new PasskeydError('invalid_nonce');
-  const redeemed = await deps.storage.nonces.redeem(appId, sha256(nonce), deps.clock.now());
-  if (!redeemed) throw new PasskeydError('invalid_nonce');
-  return redeemed;
+  if (!key) throw new PasskeydError('invalid_access_token');
+  // The API key is checked in the same statement (a bad key answers 401 before the nonce); a
+  // malformed nonce still runs it, with no hash, so the key error keeps its precedence.
+  const r = await deps.storage.ceremonies.redeemNonce({
+    key,
+    appId,
+    hash: NONCE_FORMAT.test(nonce) ? sha256(nonce) : null,
+    now: deps.clock.now(),
+  });
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return r.nonce;
 }

@@ -24,6 +24,7 @@ import type {
   DeliverySource,
   WebhookTarget,
 } from './webhooks/queue-types.js';
+import type { ErrorCode } from './errors.js';
 
 export interface Clock {
   now(): number;
@@ -122,6 +123,186 @@ export interface ConsoleSession {
   tokenId: string;
 }
 
+/** An API key as a backend presented it: the public prefix and the SHA-256 of the whole key. */
+export interface PresentedApiKey {
+  prefix: string;
+  secretHash: string;
+}
+
+/** Where a ceremony request came from, for its event row. */
+export interface EventOrigin {
+  /** The event row's id (domain/events.ts newEventId), made before the statement runs. */
+  id: string;
+  ipAddr: string | null;
+  userAgent: string | null;
+}
+
+/** A request refused by the statement itself: the error code to answer with. */
+export interface Refused {
+  ok: false;
+  reason: ErrorCode;
+}
+
+/** B1/B2/B9: see CeremonyStore.beginTransaction. */
+export interface BeginTransactionRequest {
+  key: PresentedApiKey;
+  appId: string;
+  kind: CeremonyKind;
+  externalId: string;
+  /** register: the user made when (app, external id) has none yet. */
+  newUser?: { id: string; webauthnUserId: string };
+  /** register: end the user's live register transactions in the same statement (issue 12). */
+  supersedePending?: boolean;
+  transaction: Pick<
+    Transaction,
+    'id' | 'passkeyDisplayName' | 'hints' | 'userVerification' | 'expiresAt' | 'mediation'
+  >;
+  now: number;
+}
+
+/** F1/F3: see CeremonyStore.beginHandshake. */
+export interface BeginHandshakeRequest {
+  /** `userVerification` is the app's policy; a step-up transaction tightens it to `required`. */
+  handshake: Handshake;
+  /** How many of the user's passkeys to return, most recently used first. */
+  credentialLimit: number;
+  now: number;
+}
+
+export interface BeganHandshake {
+  ok: true;
+  handshake: Handshake;
+  /** null for a discoverable sign-in (no transaction). */
+  transaction: Transaction | null;
+  user: Pick<User, 'id' | 'webauthnUserId'> | null;
+  credentials: { id: string; transports: string[] }[];
+}
+
+/** What every finish (F2/F4) sends: the handshake, and what the client's response claimed. */
+export interface FinishRequest {
+  appId: string;
+  handshakeId: string;
+  /** The finish body's transaction_id: when given it must be the handshake's. */
+  bodyTransactionId: string | null;
+  /** The challenge clientDataJSON answered, as unpadded base64url: must be the handshake's. */
+  challenge: string;
+  /** UV flag of the signed authenticator data. */
+  userVerified: boolean;
+  /** The app's policy requires UV now (a handshake issued under `required` requires it too). */
+  appRequiresUserVerification: boolean;
+  nonce: { hash: string; expiresAt: number };
+  event: EventOrigin;
+  now: number;
+}
+
+export interface CompleteRegistrationRequest extends FinishRequest {
+  userPresent: boolean;
+  /** The verified passkey; its user and name come from the transaction. */
+  credential: Omit<Credential, 'userId' | 'friendlyName'>;
+}
+
+export interface CompleteSignInRequest extends FinishRequest {
+  /** The credential id of the assertion, and the stored public key it was verified with. */
+  credentialId: string;
+  publicKey: string;
+  /** Encodings of the returned userHandle to accept (finish-authentication.ts); null: none. */
+  userHandles: string[] | null;
+  signCount: number;
+  backupEligible: boolean;
+  backedUp: boolean;
+}
+
+export interface CompletedCeremony {
+  ok: true;
+  user: Pick<User, 'id' | 'appId' | 'externalId'>;
+  credential: Credential;
+}
+
+/** A finish refused before the statement (bad response, bad signature, refused authenticator). */
+export interface AbandonFinishRequest {
+  appId: string;
+  kind: CeremonyKind;
+  handshakeId: string;
+  bodyTransactionId: string | null;
+  /** Why the domain refused it. A handshake or transaction error found here wins over it. */
+  code: ErrorCode;
+  /**
+   * Sign-in: the assertion's credential id, so credential_not_found/not_allowed come first;
+   * absent when the response named none readable.
+   */
+  credentialId?: string;
+  /** Sign-in: as CompleteSignInRequest.userHandles. */
+  userHandles?: string[] | null;
+  /**
+   * The failure's event, recorded when the handshake and transaction were fine: sign-in always
+   * (`passkey_login_failed` with the final code as detail), registration when `type` is given.
+   */
+  event: EventOrigin & { type?: EventType; detail?: string };
+  now: number;
+}
+
+/** B3: see CeremonyStore.redeemNonce. */
+export interface RedeemNonceRequest {
+  key: PresentedApiKey;
+  appId: string;
+  /** SHA-256 of the nonce; null for a malformed nonce (the key is still checked). */
+  hash: string | null;
+  now: number;
+}
+
+/**
+ * The ceremony requests, one storage operation each (docs/architecture.md). Each is at most one
+ * database round trip and one commit: one statement on PostgreSQL, one short transaction on
+ * SQLite. Refusals are told apart from the statement's own result, with the same error codes
+ * the table-shaped methods gave; every single-use guarantee of those methods holds here too.
+ * Not for use inside Storage.transaction().
+ */
+export interface CeremonyStore {
+  /**
+   * B1/B2/B9. The API key (prefix, hash, app, not revoked) is checked in the same statement that
+   * writes, so a revoked key is refused on every node at its next request; its last-used time is
+   * written at most once a minute. register: finds or creates the user (one per app and external
+   * id under concurrency); authenticate: the user must exist, be active and have a passkey.
+   * Refusals: invalid_access_token, user_not_found, user_not_active, user_has_no_passkeys.
+   */
+  beginTransaction(
+    r: BeginTransactionRequest,
+  ): Promise<{ ok: true; transaction: Transaction } | Refused>;
+  /**
+   * F1/F3. With a transaction: it must be live and of the handshake's kind and its user active
+   * (and, to sign in, have a passkey); the handshake is stored in the same statement, with the
+   * user's most recently used passkeys returned for the options. Without one: stores the
+   * handshake. Refusals: transaction_not_found/_expired/_consumed, user_not_active,
+   * user_has_no_passkeys.
+   */
+  beginHandshake(r: BeginHandshakeRequest): Promise<BeganHandshake | Refused>;
+  /**
+   * F2. Consumes the handshake (right or wrong, like every finish), then, when it answered this
+   * challenge and its transaction is live: consumes the transaction, stores the passkey, issues
+   * the nonce and records passkey_register. Refusals: handshake_*, transaction_*,
+   * user_not_active, challenge_mismatch, user_presence_required, user_verification_required,
+   * credential_already_registered.
+   */
+  completeRegistration(r: CompleteRegistrationRequest): Promise<CompletedCeremony | Refused>;
+  /**
+   * F4. Consumes the handshake; then, when the stored passkey still has `publicKey`, belongs to
+   * the transaction's user, the counter moves forward (same statement: of racing replays exactly
+   * one wins), backup eligibility is unchanged (imported passkeys: replaced) and the user is
+   * active: consumes the transaction, records the use and the login, issues the nonce and records
+   * passkey_login. A refusal after the handshake and transaction checks records its event
+   * (passkey_login_failed, counter_regression, backup_eligibility_changed). `stale_key`-style
+   * mismatches answer credential_not_found.
+   */
+  completeSignIn(r: CompleteSignInRequest): Promise<CompletedCeremony | Refused>;
+  /** F2/F4 refused by the domain: consumes the handshake, records the event; the code to answer. */
+  abandonFinish(r: AbandonFinishRequest): Promise<ErrorCode>;
+  /**
+   * B3. Checks the API key and redeems the nonce in one statement. Refusals:
+   * invalid_access_token, invalid_nonce.
+   */
+  redeemNonce(r: RedeemNonceRequest): Promise<{ ok: true; nonce: Nonce } | Refused>;
+}
+
 /**
  * Everything the domain needs from a database. Every method is scoped by app id (tenancy is part
  * of the signature, so no query can forget it). Not found is `undefined`. Methods named
@@ -146,8 +327,16 @@ export interface Storage {
     replace(blob: MdsBlob): Promise<void>;
   };
 
+  /** The ceremony requests, one round trip each. */
+  ceremonies: CeremonyStore;
+
   apiKeys: {
     create(key: ApiKey): Promise<void>;
+    /**
+     * The management API's key check in one statement: the live key of `appId` with this prefix
+     * and hash, its last-used time written when older than a minute. undefined otherwise.
+     */
+    authenticate(appId: string, key: PresentedApiKey, now: number): Promise<ApiKey | undefined>;
     findByPrefix(prefix: string): Promise<ApiKey | undefined>;
     list(appId: string): Promise<ApiKey[]>;
     /** Returns false when no live key with that id exists in the app. */

@@ -1,8 +1,9 @@
 import { PasskeydError } from './errors.js';
-import type { ConsumeFailure, Storage } from './ports.js';
+import type { ConsumeFailure, PresentedApiKey, Storage } from './ports.js';
 import type { DomainDeps } from './deps.js';
 import { isIdOf, newId, randomToken } from './secrets.js';
 import { validateHints } from './apps/app-settings.js';
+import { keyFirst } from './apps/api-keys.js';
 import type { App, CeremonyKind, Transaction, User } from './types.js';
 import { assertUserActive } from './users.js';
 
@@ -22,10 +23,15 @@ function ttlMs(app: App, deps: DomainDeps): number {
 /**
  * B1. Creates the user on first use (passage-wire.md §3.3). The WebAuthn user handle is 32
  * random bytes, never the external id, so a passkey reveals nothing about the app's user ids.
+ * One storage statement checks the API key, finds or creates the user, ends older transactions
+ * when asked to (issue 12: ended and replaced atomically, so an old one and the new one are
+ * never both live) and stores the transaction.
  */
 export async function createRegisterTransaction(
   app: App,
   input: {
+    /** The API key as presented; the storage statement checks it. */
+    key: PresentedApiKey | undefined;
     externalId: string;
     passkeyDisplayName: string;
     supersedePending?: boolean;
@@ -35,74 +41,31 @@ export async function createRegisterTransaction(
   },
   deps: DomainDeps,
 ): Promise<Transaction> {
-  const externalId = checkText(input.externalId, 'external_id');
-  const displayName = checkText(input.passkeyDisplayName, 'passkey_display_name');
-  const hints = input.hints === undefined ? null : validateHints(input.hints);
+  const { key, input: checked } = await keyFirst(app.id, input.key, deps, () => ({
+    externalId: checkText(input.externalId, 'external_id'),
+    displayName: checkText(input.passkeyDisplayName, 'passkey_display_name'),
+    hints: input.hints === undefined ? null : validateHints(input.hints),
+  }));
   const now = deps.clock.now();
-  const user = await deps.storage.users.findOrCreate({
-    id: newId('usr'),
+  const r = await deps.storage.ceremonies.beginTransaction({
+    key,
     appId: app.id,
-    externalId,
-    webauthnUserId: randomToken(32),
-    status: 'active',
-    createdAt: now,
-    updatedAt: now,
-    lastLoginAt: null,
-    loginCount: 0,
+    kind: 'register',
+    externalId: checked.externalId,
+    newUser: { id: newId('usr'), webauthnUserId: randomToken(32) },
+    supersedePending: input.supersedePending === true,
+    transaction: {
+      id: newId('txn'),
+      passkeyDisplayName: checked.displayName,
+      hints: checked.hints,
+      userVerification: null,
+      expiresAt: now + ttlMs(app, deps),
+      ...(input.mediation === 'conditional' && { mediation: 'conditional' as const }),
+    },
+    now,
   });
-  assertUserActive(user);
-  const save = (storage: Storage) =>
-    saveTransaction(
-      app,
-      {
-        kind: 'register',
-        user,
-        passkeyDisplayName: displayName,
-        hints,
-        now,
-        mediation: input.mediation,
-      },
-      { ...deps, storage },
-    );
-  if (!input.supersedePending) return save(deps.storage);
-  // An app that asks for a fresh transaction wants every older one it handed out, possibly to
-  // someone else, to stop working (issue 12): ended and replaced in one database transaction,
-  // so no moment exists where an old one and the new one are both live.
-  return deps.storage.transaction(async (tx) => {
-    await tx.transactions.supersedePending(app.id, user.id, 'register', now);
-    return save(tx);
-  });
-}
-
-async function saveTransaction(
-  app: App,
-  t: {
-    kind: CeremonyKind;
-    user: User;
-    passkeyDisplayName: string | null;
-    hints: Transaction['hints'];
-    userVerification?: Transaction['userVerification'];
-    now: number;
-    mediation?: 'conditional' | undefined;
-  },
-  deps: DomainDeps,
-): Promise<Transaction> {
-  const tx: Transaction = {
-    id: newId('txn'),
-    appId: app.id,
-    kind: t.kind,
-    userId: t.user.id,
-    externalId: t.user.externalId,
-    passkeyDisplayName: t.passkeyDisplayName,
-    hints: t.hints,
-    userVerification: t.userVerification ?? null,
-    createdAt: t.now,
-    expiresAt: t.now + ttlMs(app, deps),
-    consumedAt: null,
-    ...(t.mediation === 'conditional' && { mediation: 'conditional' as const }),
-  };
-  await deps.storage.transactions.create(tx);
-  return tx;
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return r.transaction;
 }
 
 /**
@@ -113,33 +76,41 @@ async function saveTransaction(
  */
 export async function createAuthenticateTransaction(
   app: App,
-  input: { externalId: string; hints?: string[]; userVerification?: 'required' },
+  input: {
+    key: PresentedApiKey | undefined;
+    externalId: string;
+    hints?: string[];
+    userVerification?: 'required';
+  },
   deps: DomainDeps,
 ): Promise<Transaction> {
-  const externalId = checkText(input.externalId, 'external_id');
-  const hints = input.hints === undefined ? null : validateHints(input.hints);
-  if (input.userVerification !== undefined && input.userVerification !== 'required') {
-    throw new PasskeydError('invalid_request', 'user_verification may only be "required".', {
-      details: { field: 'user_verification' },
-    });
-  }
-  const user = await deps.storage.users.findByExternalId(app.id, externalId);
-  if (!user) throw new PasskeydError('user_not_found');
-  assertUserActive(user);
-  const creds = await deps.storage.credentials.listByUser(app.id, user.id);
-  if (creds.length === 0) throw new PasskeydError('user_has_no_passkeys');
-  return saveTransaction(
-    app,
-    {
-      kind: 'authenticate',
-      user,
+  const { key, input: checked } = await keyFirst(app.id, input.key, deps, () => {
+    const externalId = checkText(input.externalId, 'external_id');
+    const hints = input.hints === undefined ? null : validateHints(input.hints);
+    if (input.userVerification !== undefined && input.userVerification !== 'required') {
+      throw new PasskeydError('invalid_request', 'user_verification may only be "required".', {
+        details: { field: 'user_verification' },
+      });
+    }
+    return { externalId, hints };
+  });
+  const now = deps.clock.now();
+  const r = await deps.storage.ceremonies.beginTransaction({
+    key,
+    appId: app.id,
+    kind: 'authenticate',
+    externalId: checked.externalId,
+    transaction: {
+      id: newId('txn'),
       passkeyDisplayName: null,
-      hints,
+      hints: checked.hints,
       userVerification: input.userVerification ?? null,
-      now: deps.clock.now(),
+      expiresAt: now + ttlMs(app, deps),
     },
-    deps,
-  );
+    now,
+  });
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return r.transaction;
 }
 
 const TX_ERRORS = {

@@ -79,8 +79,8 @@ function suite(open: () => Promise<{ databaseUrl?: string; drop(): Promise<void>
       const device = new TestAuthenticator();
       expect((await client.register(device, 'race-counter')).status).toBe(200);
       // Every assertion is valid on its own, for its own challenge, and carries counter 1 (the
-      // stored one is 0). The handshakes differ, so only the counter re-check in recordUse's
-      // UPDATE (`if (!moved)` in finish-authentication.ts) can tell the racers apart.
+      // stored one is 0). The handshakes differ, so only the counter condition in the sign-in
+      // statement (storage.ceremonies.completeSignIn) can tell the racers apart.
       const RACERS = 12;
       const attempts = await Promise.all(
         Array.from({ length: RACERS }, async () => {
@@ -94,23 +94,24 @@ function suite(open: () => Promise<{ databaseUrl?: string; drop(): Promise<void>
           };
         }),
       );
-      // Hold every finish after its read of the passkey until all have read it, so they truly
-      // overlap: better-sqlite3 answers synchronously and would otherwise run one finish to
-      // its end before the next request is parsed, and PostgreSQL's timing varies.
-      const credentials = server.server.storage.credentials;
-      const read = credentials.findByCredentialId;
+      // Hold every finish just before its one storage statement until all have reached it, so
+      // the statements truly overlap: better-sqlite3 answers synchronously and would otherwise
+      // run one finish to its end before the next request is parsed, and PostgreSQL's timing
+      // varies. Every racer has verified its signature by then; only the counter condition in
+      // the statement's UPDATE can tell them apart.
+      const ceremonies = server.server.storage.ceremonies;
+      const complete = ceremonies.completeSignIn;
       let reads = 0;
       let allRead!: () => void;
       const barrier = new Promise<void>((resolve) => (allRead = resolve));
-      credentials.findByCredentialId = async (...args) => {
-        const found = await read(...args);
+      ceremonies.completeSignIn = async (...args) => {
         if (++reads === RACERS) allRead();
         await Promise.race([barrier, new Promise((r) => setTimeout(r, 5_000))]);
-        return found;
+        return complete(...args);
       };
       const results = await Promise.all(
         attempts.map((a) => client.finishAuthentication(a.handshakeId, a.response)),
-      ).finally(() => (credentials.findByCredentialId = read));
+      ).finally(() => (ceremonies.completeSignIn = complete));
       expect(reads).toBe(RACERS);
       const won = results.filter((r) => r.status === 200);
       expect(won).toHaveLength(1);

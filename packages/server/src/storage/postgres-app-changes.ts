@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { AppChanges } from '../domain/ports.js';
 
-/** The channel migration 014's trigger on `apps` notifies, with the app id as payload. */
+/** The channel migration 013's trigger on `apps` notifies, with the app id as payload. */
 export const APP_CHANGES_CHANNEL = 'passkeyd_apps';
 /** application_name of the LISTEN connection, so operators (and tests) can find it. */
 export const APP_CHANGES_APPLICATION_NAME = 'passkeyd app changes';
@@ -20,7 +20,7 @@ export interface PostgresAppChangesOptions {
 
 /**
  * App changes on PostgreSQL: one dedicated connection per node runs `LISTEN passkeyd_apps`, and a
- * trigger on `apps` (migration 014) calls pg_notify in the writing transaction, so a notification
+ * trigger on `apps` (migration 013) calls pg_notify in the writing transaction, so a notification
  * is sent exactly when the change commits, whoever made it (another node, the CLI, psql).
  *
  * A notification sent while this connection is down is lost, so: after every (re)connect the feed

@@ -11,6 +11,7 @@ import {
   type ScratchDatabase,
 } from './scratch-postgres.js';
 import { describeStorageContract } from './storage.contract.js';
+import { describeCeremonyContract } from './ceremonies/ceremonies.contract.js';
 import { describeWebhookQueueContract } from './webhook-queue.contract.js';
 
 const probe = await probePostgres(process.env);
@@ -25,6 +26,15 @@ describeWithPostgres(probe, process.env, 'postgres storage', (adminUrl) => {
   });
 
   describeStorageContract('postgres', async () => {
+    const storage = await openPostgresStorage({
+      connectionString: db.url,
+      poolSize: 10,
+      statementTimeoutMs: 5000,
+    });
+    return { storage, cleanup: () => storage.close() };
+  });
+
+  describeCeremonyContract('postgres', async () => {
     const storage = await openPostgresStorage({
       connectionString: db.url,
       poolSize: 10,

@@ -5,6 +5,8 @@ import { migrateToLatest } from './kysely/migrations/index.js';
 import { postgresAppChanges } from './postgres-app-changes.js';
 import { isPostgresUnavailable, translateUnavailable } from './kysely/unavailable.js';
 import type { Database } from './kysely/schema.js';
+import { postgresCeremonies } from './ceremonies/postgres-ceremonies.js';
+import type { StatementTracer } from '../tracing/statement-spans.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -15,6 +17,10 @@ export interface PostgresOptions {
   migrate?: boolean;
   /** Wraps the dialect, outermost (tracing: tracing/statement-spans.ts). */
   wrapDialect?: (dialect: Dialect) => Dialect;
+  /** Sees the text of every query sent, once per round trip (tests count them per request). */
+  onQuery?: (text: string) => void;
+  /** Spans for the hand-written ceremony statements, which bypass the wrapped dialect. */
+  traceStatement?: StatementTracer;
 }
 
 /** How long past the statement timeout we wait before calling a connection dead. */
@@ -54,7 +60,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
     // query would be an unhandled 'error' event and kill the process. The query itself still
     // fails with the error; the pool then discards the broken client.
     client.on('error', () => {});
-    endOnReadTimeout(client);
+    endOnReadTimeout(client, opts.onQuery);
   });
   const dialect = translateUnavailable(new PostgresDialect({ pool }), isPostgresUnavailable);
   const db = new Kysely<Database>({ dialect: opts.wrapDialect?.(dialect) ?? dialect });
@@ -66,10 +72,14 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
       throw err;
     }
   }
+  const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
+  const hot = postgresCeremonies(pool, isUniqueViolation, opts.traceStatement);
   return new KyselyStorage(db, {
     engine: 'postgres',
     rowLocks: true,
-    isUniqueViolation: (err) => (err as { code?: string })?.code === '23505',
+    ceremonies: hot.ceremonies,
+    authenticateKey: hot.authenticateKey,
+    isUniqueViolation,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     // Its own connection, outside the pool: a LISTEN holds the connection for the node's lifetime.
     appChanges: ({ maxStaleMs, onError }) =>
@@ -87,10 +97,14 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Kysely
  * client usable in the pool, where it would fail every later request until TCP gives up minutes
  * later, so we end it and the pool replaces it.
  */
-function endOnReadTimeout(client: pg.PoolClient): void {
+function endOnReadTimeout(client: pg.PoolClient, onQuery?: (text: string) => void): void {
   type AnyQuery = (...args: unknown[]) => unknown;
   const query = client.query.bind(client) as AnyQuery;
   (client as unknown as { query: AnyQuery }).query = (...args) => {
+    if (onQuery) {
+      const q = args[0] as string | { text?: string };
+      onQuery(typeof q === 'string' ? q : (q?.text ?? ''));
+    }
     const result = query(...args);
     if (result instanceof Promise) {
       result.catch((err: unknown) => {

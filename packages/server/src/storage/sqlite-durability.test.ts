@@ -58,14 +58,16 @@ describe('SQLite durability', () => {
     const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: 'ignore' });
     try {
       const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 100; i++) {
-        if (
-          await fetch(`${base}/readyz`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
+      // Readiness, not speed: a cold `passkeyd serve` takes 1 s on an idle machine and over 10 s
+      // on a loaded one, so wait up to a minute and say so if it never came up.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const ready = await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ready) break;
+        if (Date.now() > deadline) throw new Error('passkeyd serve was not ready within 60 s');
         await new Promise((r) => setTimeout(r, 50));
       }
       const client = new CeremonyClient(
@@ -91,5 +93,5 @@ describe('SQLite durability', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openStorage } from './open-storage.js';
 import { openSqliteStorage } from './sqlite.js';
 import { describeStorageContract } from './storage.contract.js';
+import { describeCeremonyContract } from './ceremonies/ceremonies.contract.js';
 import { describeWebhookQueueContract } from './webhook-queue.contract.js';
 
 function tempDir(): string {
@@ -12,6 +13,18 @@ function tempDir(): string {
 }
 
 describeStorageContract('sqlite', async () => {
+  const dir = tempDir();
+  const storage = await openSqliteStorage({ path: join(dir, 'passkeyd.db') });
+  return {
+    storage,
+    cleanup: async () => {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describeCeremonyContract('sqlite', async () => {
   const dir = tempDir();
   const storage = await openSqliteStorage({ path: join(dir, 'passkeyd.db') });
   return {

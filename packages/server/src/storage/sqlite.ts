@@ -8,6 +8,9 @@ import type { Database } from './kysely/schema.js';
 import { isSqliteUnavailable, translateUnavailable } from './kysely/unavailable.js';
 import { sqliteAppChanges } from './sqlite-app-changes.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { sqliteCeremonies } from './ceremonies/sqlite-ceremonies.js';
+import type { StatementTracer } from '../tracing/statement-spans.js';
+import { observedDatabase, type StatementObserver } from './ceremonies/observe.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for throwaway tests. */
@@ -15,6 +18,10 @@ export interface SqliteOptions {
   migrate?: boolean;
   /** Wraps the dialect, outermost (tracing: tracing/statement-spans.ts). */
   wrapDialect?: (dialect: Dialect) => Dialect;
+  /** Sees every statement run on the connection (tests count transactions per request). */
+  observe?: StatementObserver;
+  /** Spans for the hand-written ceremony statements, which bypass the wrapped dialect. */
+  traceStatement?: StatementTracer;
 }
 
 /**
@@ -25,7 +32,8 @@ export interface SqliteOptions {
  */
 export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStorage> {
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
-  const native = new SqliteDatabase(opts.path);
+  const raw = new SqliteDatabase(opts.path);
+  const native = opts.observe ? observedDatabase(raw, opts.observe) : raw;
   native.pragma('auto_vacuum = INCREMENTAL');
   native.pragma('journal_mode = WAL');
   native.pragma('synchronous = NORMAL');
@@ -37,8 +45,15 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   );
   const db = new Kysely<Database>({ dialect: opts.wrapDialect?.(dialect) ?? dialect });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+  const hot = sqliteCeremonies(
+    native,
+    (fn) => db.connection().execute(async () => fn()),
+    opts.traceStatement,
+  );
   return new KyselyStorage(db, {
     engine: 'sqlite',
+    ceremonies: hot.ceremonies,
+    authenticateKey: hot.authenticateKey,
     isUniqueViolation: (err) =>
       (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
       (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',

@@ -7,6 +7,7 @@ import { createApp } from '../domain/apps/apps.js';
 import { systemClock, type Clock } from '../domain/ports.js';
 import type { UserVerificationPolicy } from '../domain/types.js';
 import { startServer, type RunningServer } from '../server.js';
+import type { StorageObserver } from '../storage/open-storage.js';
 
 export interface TestServerOptions {
   origins: string[];
@@ -21,6 +22,8 @@ export interface TestServerOptions {
   clock?: Clock;
   /** false (the default), true, or pino options, e.g. `{ level: 'warn', stream }` to read the log. */
   logger?: FastifyServerOptions['logger'];
+  /** Sees every database statement, with whether a transaction was open (round-trip tests). */
+  observeStorage?: StorageObserver;
 }
 
 export interface TestServer {
@@ -60,7 +63,11 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     ...opts.env,
   });
   const clock = opts.clock ?? systemClock;
-  const server = await startServer(config, { logger: opts.logger ?? false, clock });
+  const server = await startServer(config, {
+    logger: opts.logger ?? false,
+    clock,
+    ...(opts.observeStorage ? { observeStorage: opts.observeStorage } : {}),
+  });
   const deps = { storage: server.storage, apps: server.apps, clock };
   const make: TestServer['createApp'] = async (input) => {
     const { app, apiKey } = await createApp(

@@ -10,7 +10,7 @@ import {
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { instrumentRequests } from './request-spans.js';
-import { traceStatements } from './statement-spans.js';
+import { handWrittenStatementTracer, traceStatements } from './statement-spans.js';
 import type { Tracing } from './tracing.js';
 
 /**
@@ -40,6 +40,7 @@ export function createOtelTracing(opts: { url: string; serviceName: string | nul
   return {
     instrument: (app) => instrumentRequests(app, tracer, store),
     traceDialect: (dialect, engine) => traceStatements(dialect, engine, tracer, active),
+    statementTracer: (engine) => handWrittenStatementTracer(engine, tracer, active),
     inSpan: (name, fn) => {
       const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, ROOT_CONTEXT);
       return store.run(trace.setSpan(ROOT_CONTEXT, span), async () => {

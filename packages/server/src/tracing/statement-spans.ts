@@ -166,3 +166,65 @@ export function traceStatements(
     },
   };
 }
+
+/**
+ * Runs one hand-written statement (storage/ceremonies: SQL the query builder never sees) inside a
+ * CLIENT child span of the active span, synchronous or not. `name` is the statement's own name in
+ * that module; `sql` its parameterised text (placeholders only, never values).
+ */
+export type StatementTracer = <T>(name: string, sql: string, run: () => T) => T;
+
+export function handWrittenStatementTracer(
+  engine: 'sqlite' | 'postgres',
+  tracer: Tracer,
+  active: () => Context,
+): StatementTracer {
+  const system = engine === 'postgres' ? DB_SYSTEM_NAME_VALUE_POSTGRESQL : 'sqlite';
+  return <T>(name: string, sql: string, run: () => T): T => {
+    const ctx = active();
+    if (trace.getSpan(ctx) === undefined) return run();
+    const operation = /^\s*([a-z]+)/i.exec(sql)?.[1]?.toUpperCase() ?? 'QUERY';
+    const summary = operation === name.toUpperCase() ? operation : `${operation} ${name}`;
+    const span = tracer.startSpan(
+      summary,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR_DB_SYSTEM_NAME]: system,
+          [ATTR_DB_OPERATION_NAME]: operation,
+          [ATTR_DB_QUERY_SUMMARY]: summary,
+          [ATTR_DB_QUERY_TEXT]: sql,
+        },
+      },
+      ctx,
+    );
+    const failed = (err: unknown) => {
+      const code = isPasskeydError(err) ? err.code : (err as { code?: unknown })?.code;
+      span.setAttribute(ATTR_ERROR_TYPE, typeof code === 'string' ? code : 'error');
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    };
+    let result: T;
+    try {
+      result = run();
+    } catch (err) {
+      failed(err);
+      span.end();
+      throw err;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (v) => {
+          span.end();
+          return v;
+        },
+        (err: unknown) => {
+          failed(err);
+          span.end();
+          throw err;
+        },
+      ) as T;
+    }
+    span.end();
+    return result;
+  };
+}

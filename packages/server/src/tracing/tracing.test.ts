@@ -224,7 +224,7 @@ function suite(engine: 'sqlite' | 'postgresql', databaseUrl: () => string | unde
   it(`should give each request's ${engine} statements child spans without their parameters`, () => {
     const finish = serverSpan('/authenticate/transactions/webauthn/finish');
     const children = spans.filter((s) => s.parentSpanId === finish.spanId);
-    expect(children.length).toBeGreaterThan(1);
+    expect(children.length).toBeGreaterThan(0);
     for (const c of children) {
       expect(c.kind).toBe(KIND_CLIENT);
       expect(c.traceId).toBe(finish.traceId);
@@ -232,13 +232,18 @@ function suite(engine: 'sqlite' | 'postgresql', databaseUrl: () => string | unde
       expect(attr(c, 'db.operation.name')).toMatch(/^[A-Z]+$/);
     }
     const names = children.map((c) => c.name);
-    expect(names).toContain('UPDATE handshakes');
-    expect(names).toContain('BEGIN');
-    expect(names).toContain('COMMIT');
-    const update = children.find((c) => c.name === 'UPDATE handshakes') as OtlpSpan;
-    expect(attr(update, 'db.collection.name')).toBe('handshakes');
-    // Parameterised: placeholders, not values.
-    expect(String(attr(update, 'db.query.text'))).toMatch(engine === 'sqlite' ? /\?/ : /\$1/);
+    // F4 is one round trip (docs/architecture.md): on PostgreSQL one statement with CTEs, on
+    // SQLite one BEGIN IMMEDIATE … COMMIT of prepared statements. Hand-written SQL, traced by
+    // name (storage/ceremonies), parameterised like the builder's.
+    const statement = children.find((c) => /recordUse|sign_?in|complete/i.test(c.name)) as OtlpSpan;
+    expect(statement, names.join(', ')).toBeDefined();
+    if (engine === 'sqlite') {
+      expect(names).toContain('BEGIN');
+      expect(names).toContain('COMMIT');
+    } else {
+      expect(names).not.toContain('BEGIN');
+    }
+    expect(String(attr(statement, 'db.query.text'))).toMatch(engine === 'sqlite' ? /[@?]/ : /\$1/);
     // Every statement span belongs to a request (or the purge): none is a root of its own.
     const ids = new Set(spans.map((s) => s.spanId));
     for (const s of spans.filter((x) => x.kind === KIND_CLIENT))

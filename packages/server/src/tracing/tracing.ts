@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Dialect } from 'kysely';
 import type { Config } from '../config/config.js';
+import type { StatementTracer } from './statement-spans.js';
 
 /**
  * What the rest of the server sees of OpenTelemetry. Only types come from here; the SDK itself
@@ -11,6 +12,8 @@ export interface Tracing {
   instrument(app: FastifyInstance): void;
   /** Wraps a storage dialect so each statement inside a span becomes a child span of it. */
   traceDialect(dialect: Dialect, engine: 'sqlite' | 'postgres'): Dialect;
+  /** The same for the hand-written ceremony statements (storage/ceremonies), which bypass Kysely. */
+  statementTracer(engine: 'sqlite' | 'postgres'): StatementTracer;
   /** Runs `fn` inside a root span of its own (work no request started, such as the purge). */
   inSpan<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Exports the spans still buffered, then stops. */

@@ -1,6 +1,6 @@
 import { PasskeydError } from '../errors.js';
-import type { Clock, Storage } from '../ports.js';
-import { isIdOf, newId, randomToken, safeEqual, sha256 } from '../secrets.js';
+import type { Clock, PresentedApiKey, Storage } from '../ports.js';
+import { isIdOf, newId, randomToken, sha256 } from '../secrets.js';
 import type { ApiKey } from '../types.js';
 
 export interface CreatedApiKey {
@@ -37,29 +37,51 @@ export async function createApiKey(
   return { key, secret };
 }
 
-/** How often last-used time is written: a write per request would put a write on every call. */
-const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * A bearer token in the key format, as the storage checks it (prefix and SHA-256 of the whole
+ * key); undefined for anything else, which no stored key can match.
+ */
+export function presentedApiKey(presented: string | undefined): PresentedApiKey | undefined {
+  const m = presented ? KEY_FORMAT.exec(presented) : null;
+  return m ? { prefix: `pkd_${m[1]}`, secretHash: sha256(presented!) } : undefined;
+}
 
 /**
- * Authenticates a management API call. Any failure, including a valid key of another app, is the
- * same 401 `invalid_access_token` (passage-wire.md §6.11) so callers cannot probe which keys exist.
+ * Authenticates a management API call in one statement (storage apiKeys.authenticate: prefix,
+ * hash, app and not revoked in one WHERE; last-used written at most once a minute). Any failure,
+ * including a valid key of another app, is the same 401 `invalid_access_token` (passage-wire.md
+ * §6.11) so callers cannot probe which keys exist. The ceremony calls B1/B2/B3 fold this check
+ * into their own statement instead (storage.ceremonies).
  */
 export async function authenticateApiKey(
   appId: string,
   presented: string | undefined,
   deps: { storage: Storage; clock: Clock },
 ): Promise<ApiKey> {
-  const m = presented ? KEY_FORMAT.exec(presented) : null;
-  const key = m ? await deps.storage.apiKeys.findByPrefix(`pkd_${m[1]}`) : undefined;
-  const hashMatches = key !== undefined && safeEqual(key.secretHash, sha256(presented ?? ''));
-  if (!key || !hashMatches || key.revokedAt !== null || key.appId !== appId) {
-    throw new PasskeydError('invalid_access_token');
-  }
-  const now = deps.clock.now();
-  if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) {
-    await deps.storage.apiKeys.touch(key.id, now);
-  }
+  const proof = presentedApiKey(presented);
+  const key = proof && (await deps.storage.apiKeys.authenticate(appId, proof, deps.clock.now()));
+  if (!key) throw new PasskeydError('invalid_access_token');
   return key;
+}
+
+/**
+ * For the calls whose statement checks the key: input refused before any statement runs is
+ * still answered 401 first when the key is bad, as when the key was checked before the body.
+ */
+export async function keyFirst<T>(
+  appId: string,
+  key: PresentedApiKey | undefined,
+  deps: { storage: Storage; clock: Clock },
+  validate: () => T,
+): Promise<{ key: PresentedApiKey; input: T }> {
+  if (!key) throw new PasskeydError('invalid_access_token');
+  try {
+    return { key, input: validate() };
+  } catch (err) {
+    if (!(await deps.storage.apiKeys.authenticate(appId, key, deps.clock.now())))
+      throw new PasskeydError('invalid_access_token');
+    throw err;
+  }
 }
 
 export async function revokeApiKey(

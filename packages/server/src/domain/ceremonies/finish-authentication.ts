@@ -4,19 +4,15 @@ import type { DomainDeps } from '../deps.js';
 import { decodeBase64Any } from '../encoding.js';
 import { ceremonyOrigins, pageOrigins } from '../apps/app-origins.js';
 import { PasskeydError, isPasskeydError } from '../errors.js';
-import { recordEvent } from '../events.js';
-import {
-  consumeHandshake,
-  transactionOfHandshake,
-  userVerificationRequired,
-} from '../handshakes.js';
-import { issueNonce } from '../nonces.js';
-import { consumeTransaction, loadLiveTransaction } from '../transactions.js';
-import type { App, Credential, EventType, Handshake, RequestMeta, User } from '../types.js';
-import { assertUserActive } from '../users.js';
+import { eventOrigin } from '../events.js';
+import { newNonce } from '../nonces.js';
+import { isIdOf } from '../secrets.js';
+import { bodyTransactionOf } from '../handshakes.js';
+import type { App, Credential, RequestMeta, User } from '../types.js';
 import { verifyAssertion, type VerifiedAssertion } from './verify-assertion.js';
 import {
   checkClientData,
+  claimedChallenge,
   credentialIdOf,
   decodeField,
   parseClientData,
@@ -42,187 +38,165 @@ function rpIdHashOf(rpId: string): Buffer {
   return h;
 }
 
-/** Set by passkey import (portability/import-passkeys.ts): no attestation came along. */
-const isImported = (c: Credential) => c.attestationFormat === 'imported';
-
-/** Failures worth their own event type (a possible cloned or swapped authenticator). */
-const OWN_EVENT: Record<string, EventType> = {
-  counter_regression: 'counter_regression',
-  backup_eligibility_changed: 'backup_eligibility_changed',
-};
-
 /**
- * §7.2 steps 5-9 for the credential and its owner, then the assertion checks
- * (verify-assertion.ts), then what needs the stored passkey or user (backup eligibility, the
- * user's status), then the writes in one database transaction.
+ * §7.2 in two halves. First the assertion alone, with no database access: the credential's
+ * public key comes from this node's key cache (public keys never change; on a miss it is read
+ * once), and the challenge is the one clientDataJSON claims. Then one storage statement
+ * (storage.ceremonies.completeSignIn) consumes the handshake, confirms the key is still the
+ * stored passkey's and the challenge the handshake's, makes every check that needs stored state
+ * (steps 5-6: owner, userHandle; UV policy, step 22 counter, backup eligibility, the user's
+ * status) and does the writes. So the cache is never trusted: a revoked passkey is refused by
+ * the statement on every node. A response refused in the first half still consumes the
+ * handshake and records passkey_login_failed (abandonFinish), one statement too.
  */
 export async function finishAuthentication(
   app: App,
   input: FinishAuthenticationInput,
   deps: DomainDeps,
   log?: (msg: string, err: unknown) => void,
-): Promise<{ nonce: string; user: User; credential: Credential }> {
+): Promise<{
+  nonce: string;
+  user: Pick<User, 'id' | 'appId' | 'externalId'>;
+  credential: Credential;
+}> {
   const now = deps.clock.now();
-  const handshake = await consumeHandshake(
-    deps.storage,
-    app.id,
-    input.handshakeId,
-    'authenticate',
-    now,
-  );
-  const transactionId = transactionOfHandshake(handshake, input.transactionId);
-  const txUser = transactionId
-    ? (await loadLiveTransaction(deps.storage, app.id, transactionId, 'authenticate', now)).user
-    : undefined;
-
-  // Step 5-6: the credential must be registered in this app (unknown or revoked otherwise) and,
-  // with a transaction, belong to that transaction's user. Found by credential id, never by
-  // userHandle, which Passage's SDK may send as "" (passage-wire.md §6.3).
-  const credentialId = credentialIdOf(input.response);
-  const credential = await deps.storage.credentials.findByCredentialId(app.id, credentialId);
-  if (!credential) {
-    await recordEvent(deps.storage, {
+  if (!isIdOf('hs', input.handshakeId)) throw new PasskeydError('handshake_not_found');
+  const bodyTransactionId = bodyTransactionOf(input.transactionId);
+  // Step 6 (second half): a returned userHandle must be the owner's; checked by the statement.
+  const userHandles = acceptedUserHandles(input.response.response.userHandle);
+  let credentialId: string | undefined;
+  const refuse = async (err: PasskeydError): Promise<never> => {
+    const code = await deps.storage.ceremonies.abandonFinish({
       appId: app.id,
-      userId: txUser?.id ?? null,
-      externalId: txUser?.externalId ?? null,
-      type: 'passkey_login_failed',
-      detail: 'credential_not_found',
-      meta: input.meta,
+      kind: 'authenticate',
+      handshakeId: input.handshakeId,
+      bodyTransactionId,
+      code: err.code,
+      // Absent when the response names no credential (malformed): its own error then stands.
+      ...(credentialId !== undefined ? { credentialId } : {}),
+      userHandles,
+      event: eventOrigin(now, input.meta),
       now,
     });
-    throw new PasskeydError('credential_not_found');
-  }
-  // The external id is known once the credential's user is (on a transaction's own user, or
-  // after the lookup below); for a credential of another user than the transaction's it is not.
-  let externalId: string | null =
-    txUser && credential.userId === txUser.id ? txUser.externalId : null;
-  const failed = async (code: string) =>
-    recordEvent(deps.storage, {
-      appId: app.id,
-      userId: credential.userId,
-      externalId,
-      type: OWN_EVENT[code] ?? 'passkey_login_failed',
-      credentialId: credential.id,
-      detail: code,
-      meta: input.meta,
-      now,
-    });
-  if (txUser && credential.userId !== txUser.id) {
-    await failed('credential_not_allowed');
-    throw new PasskeydError('credential_not_allowed');
-  }
-  const user = txUser ?? (await deps.storage.users.get(app.id, credential.userId));
-  if (!user) throw new PasskeydError('credential_not_found');
-  externalId = user.externalId;
+    throw code === err.code ? err : new PasskeydError(code);
+  };
 
-  const requireUserVerification = userVerificationRequired(handshake, app);
-  let verified: VerifiedAssertion;
+  let verified: VerifiedAssertion & { challenge: string };
+  let publicKey: string;
   try {
-    // Step 6 (second half): a returned userHandle must be the owner's.
-    checkUserHandle(input.response.response.userHandle, user);
-    verified =
-      deps.settings.verifier === 'lean'
+    // Found by credential id, never by userHandle, which Passage's SDK may send as ""
+    // (passage-wire.md §6.3).
+    credentialId = credentialIdOf(input.response);
+    const known = await knownKey(app, credentialId, deps);
+    if (!known) throw new PasskeydError('credential_not_found');
+    publicKey = known.publicKey;
+    const challenge = claimedChallenge(
+      parseClientData(decodeField(input.response.response.clientDataJSON, 'clientDataJSON')),
+    );
+    verified = {
+      challenge,
+      ...(deps.settings.verifier === 'lean'
         ? verifyAssertion(
             input.response,
+            // The counter is checked against the stored one by the statement.
+            { key: known.key, alg: known.alg, signCount: 0 },
             {
-              ...deps.keyCache.get(`${app.id}:${credentialId}`, credential.publicKey),
-              signCount: credential.signCount,
-            },
-            {
-              challenge: handshake.challenge,
+              challenge,
               origins: ceremonyOrigins(app),
               topOrigins: pageOrigins(app),
               rpIdHash: rpIdHashOf(app.rpId),
-              requireUserVerification,
+              requireUserVerification: false,
             },
           )
         : await verifyWithSimpleWebAuthn(
             input.response,
-            credential,
+            credentialId,
+            publicKey,
             app,
-            handshake,
-            requireUserVerification,
+            challenge,
             log,
-          );
-    // §7.2: "If credentialRecord.backupEligible is set, verify that currentBe is set. If
-    // credentialRecord.backupEligible is not set, verify that currentBe is not set." BE is fixed
-    // when the credential is made (§6.1.3), so a change means another or a broken authenticator.
-    // Checked here, after the signature, so a forgery is never reported as a changed passkey.
-    // An imported passkey's BE is the old service's claim (or the import's default, false), not
-    // a flag passkeyd saw signed; refusing on it would lock migrated users out over a missing
-    // column, so the authenticator's signed flag replaces it instead (recordUse below).
-    if (verified.backupEligible !== credential.backupEligible && !isImported(credential)) {
-      throw new PasskeydError(
-        'backup_eligibility_changed',
-        `The passkey was registered ${credential.backupEligible ? 'with' : 'without'} backup eligibility and now signs in ${verified.backupEligible ? 'with' : 'without'} it.`,
-      );
-    }
-    // Found from the credential on a discoverable sign-in, so only checked now; after the
-    // signature, so the status is told only to the passkey's holder.
-    assertUserActive(user);
+          )),
+    };
   } catch (e) {
-    if (isPasskeydError(e)) await failed(e.code);
+    if (isPasskeydError(e)) await refuse(e);
     throw e;
   }
 
-  return deps.storage.transaction(async (tx) => {
-    if (transactionId) await consumeTransaction(tx, app.id, transactionId, 'authenticate', now);
-    // The counter check in verifyAssertion read a value that a concurrent sign-in may have moved
-    // since; recordUse re-checks it in its UPDATE, so exactly one of two racing replays wins.
-    const moved = await tx.credentials.recordUse(app.id, credential.id, {
-      signCount: verified.signCount,
-      backedUp: verified.backedUp,
-      ...(isImported(credential) ? { backupEligible: verified.backupEligible } : {}),
-      now,
-    });
-    if (!moved) throw new PasskeydError('counter_regression');
-    await tx.users.recordLogin(app.id, user.id, now);
-    const nonce = await issueNonce(tx, {
-      user,
-      kind: 'authenticate',
-      proof: {
-        credential,
-        transactionId,
-        userVerified: verified.userVerified,
-        backedUp: verified.backedUp,
-      },
-      now,
-      ttlSeconds: deps.settings.nonceTtlSeconds,
-    });
-    await recordEvent(tx, {
-      appId: app.id,
-      userId: user.id,
-      externalId: user.externalId,
-      type: 'passkey_login',
-      credentialId: credential.id,
-      meta: input.meta,
-      now,
-    });
-    return { nonce, user, credential };
+  const nonce = newNonce(now, deps.settings.nonceTtlSeconds);
+  const r = await deps.storage.ceremonies.completeSignIn({
+    appId: app.id,
+    handshakeId: input.handshakeId,
+    bodyTransactionId,
+    challenge: verified.challenge,
+    credentialId,
+    publicKey,
+    userHandles,
+    // §7.2: "If credentialRecord.backupEligible is set, verify that currentBe is set. If
+    // credentialRecord.backupEligible is not set, verify that currentBe is not set." BE is fixed
+    // when the credential is made (§6.1.3), so a change means another or a broken authenticator.
+    // An imported passkey's BE is the old service's claim (or the import's default, false), not
+    // a flag passkeyd saw signed; refusing on it would lock migrated users out over a missing
+    // column, so the statement replaces it with the authenticator's signed flag instead.
+    backupEligible: verified.backupEligible,
+    backedUp: verified.backedUp,
+    signCount: verified.signCount,
+    userVerified: verified.userVerified,
+    appRequiresUserVerification: app.userVerification === 'required',
+    nonce: nonce.stored,
+    event: eventOrigin(now, input.meta),
+    now,
   });
+  if (!r.ok) {
+    // The reference verifier answers as SimpleWebAuthn would have, which refuses a missing UV
+    // flag itself (webauthn_login_failed); the benchmark compares the two verifiers' verdicts.
+    if (r.reason === 'user_verification_required' && deps.settings.verifier === 'simplewebauthn')
+      throw new PasskeydError('webauthn_login_failed');
+    // The passkey was deleted (or re-imported with another key) since this node cached its key.
+    if (r.reason === 'credential_not_found') deps.keyCache.delete(`${app.id}:${credentialId}`);
+    throw new PasskeydError(r.reason);
+  }
+  return { nonce: nonce.value, user: r.user, credential: r.credential };
 }
 
 /**
- * An empty or absent handle is "not returned" (Passage's SDK sends "" for null). Besides the
- * handle bytes we accept the handle's own base64url text as UTF-8 bytes: the iOS Flex SDK stored
- * the `user.id` string undecoded (passage-wire.md §6.3).
+ * The credential's public key, imported: from this node's cache, else read once (a passkey this
+ * node has not seen since it started). What the cache says is only a hint: the completing
+ * statement refuses the sign-in unless the stored passkey still has this key.
  */
-function checkUserHandle(handle: string | null | undefined, user: User): void {
-  if (handle === undefined || handle === null || handle === '') return;
+async function knownKey(app: App, credentialId: string, deps: DomainDeps) {
+  const cacheKey = `${app.id}:${credentialId}`;
+  const hit = deps.keyCache.peek(cacheKey);
+  if (hit) return hit;
+  const stored = await deps.storage.credentials.findByCredentialId(app.id, credentialId);
+  if (!stored) return undefined;
+  return { publicKey: stored.publicKey, ...deps.keyCache.get(cacheKey, stored.publicKey) };
+}
+
+/**
+ * The forms of the returned userHandle that name the owner; null when none was returned (an
+ * empty or absent handle: Passage's SDK sends "" for null). Besides the handle bytes we accept
+ * the handle's own base64url text as UTF-8 bytes: the iOS Flex SDK stored the `user.id` string
+ * undecoded (passage-wire.md §6.3).
+ */
+function acceptedUserHandles(handle: string | null | undefined): string[] | null {
+  if (handle === undefined || handle === null || handle === '') return null;
   const bytes = decodeBase64Any(handle);
-  const asB64u = bytes ? Buffer.from(bytes).toString('base64url') : undefined;
-  if (asB64u === user.webauthnUserId || handle === user.webauthnUserId) return;
-  if (bytes && Buffer.from(bytes).toString('utf8') === user.webauthnUserId) return;
-  throw new PasskeydError('user_handle_mismatch');
+  const forms = [handle];
+  if (bytes) {
+    forms.push(Buffer.from(bytes).toString('base64url'), Buffer.from(bytes).toString('utf8'));
+  }
+  // A stored handle is base64url text, so a form with a NUL can match none, and PostgreSQL
+  // refuses NUL in text parameters: random handle bytes decoded as UTF-8 often contain one.
+  return forms.filter((f) => !f.includes('\u0000'));
 }
 
 /** The reference path, for the benchmark's comparison: same inputs, SimpleWebAuthn verdict. */
 async function verifyWithSimpleWebAuthn(
   response: RawCredentialResponse,
-  credential: Credential,
+  credentialId: string,
+  publicKey: string,
   app: App,
-  handshake: Handshake,
-  requireUserVerification: boolean,
+  challenge: string,
   log?: (msg: string, err: unknown) => void,
 ): Promise<VerifiedAssertion> {
   // Our client-data checks are stricter than SimpleWebAuthn's (crossOrigin without topOrigin,
@@ -231,7 +205,7 @@ async function verifyWithSimpleWebAuthn(
     parseClientData(decodeField(response.response.clientDataJSON, 'clientDataJSON')),
     {
       type: 'webauthn.get',
-      challenge: handshake.challenge,
+      challenge,
       origins: ceremonyOrigins(app),
       topOrigins: pageOrigins(app),
     },
@@ -239,15 +213,16 @@ async function verifyWithSimpleWebAuthn(
   try {
     const r = await verifyAuthenticationResponse({
       response: toSimpleWebAuthnAssertion(response),
-      expectedChallenge: handshake.challenge,
+      expectedChallenge: challenge,
       expectedOrigin: ceremonyOrigins(app),
       expectedTopOrigin: pageOrigins(app),
       expectedRPID: app.rpId,
-      requireUserVerification,
+      // UV and the counter are checked against stored state by the storage statement.
+      requireUserVerification: false,
       credential: {
-        id: credential.credentialId,
-        publicKey: decodeBase64Any(credential.publicKey)!,
-        counter: credential.signCount,
+        id: credentialId,
+        publicKey: decodeBase64Any(publicKey)!,
+        counter: 0,
       },
     });
     if (!r.verified) throw new PasskeydError('invalid_signature');

@@ -13,19 +13,15 @@ import type { DomainDeps } from '../deps.js';
 import { toBase64Url } from '../encoding.js';
 import { ceremonyOrigins, pageOrigins } from '../apps/app-origins.js';
 import { PasskeydError, isPasskeydError } from '../errors.js';
-import { recordEvent } from '../events.js';
-import {
-  consumeHandshake,
-  transactionOfHandshake,
-  userVerificationRequired,
-} from '../handshakes.js';
-import { issueNonce } from '../nonces.js';
-import { newId } from '../secrets.js';
-import { consumeTransaction, loadLiveTransaction } from '../transactions.js';
+import { eventOrigin } from '../events.js';
+import { newNonce } from '../nonces.js';
+import { isIdOf, newId } from '../secrets.js';
+import { bodyTransactionOf } from '../handshakes.js';
 import type { App, Credential, RequestMeta } from '../types.js';
 import { SUPPORTED_ALGORITHMS } from './cose-key.js';
 import {
   checkClientData,
+  claimedChallenge,
   credentialIdOf,
   decodeField,
   parseClientData,
@@ -43,7 +39,12 @@ export interface FinishRegistrationInput {
 /**
  * F2. Our own pre-checks give each failure its own error code; SimpleWebAuthn then runs the full
  * §7.1 verification including attestation, and anything it still rejects is
- * `webauthn_registration_failed`.
+ * `webauthn_registration_failed`. The response is verified first, against the challenge it
+ * claims, with no database access; then one storage statement (storage.ceremonies) consumes the
+ * handshake, requires that challenge to be its own, makes the checks that need the transaction
+ * and handshake (UP unless conditional create, UV) and stores everything. A response refused
+ * before that still consumes the handshake, in one statement that also says whether a handshake
+ * or transaction error comes first, as when those were checked first.
  */
 export async function finishRegistration(
   app: App,
@@ -52,31 +53,85 @@ export async function finishRegistration(
   log?: (msg: string, err: unknown) => void,
 ): Promise<{ nonce: string; credential: Credential }> {
   const now = deps.clock.now();
-  const handshake = await consumeHandshake(
-    deps.storage,
-    app.id,
-    input.handshakeId,
-    'register',
-    now,
-  );
-  const transactionId = transactionOfHandshake(handshake, input.transactionId);
-  if (!transactionId) throw new PasskeydError('transaction_not_found');
-  const { tx, user } = await loadLiveTransaction(
-    deps.storage,
-    app.id,
-    transactionId,
-    'register',
-    now,
-  );
-  const requireUV = userVerificationRequired(handshake, app);
+  if (!isIdOf('hs', input.handshakeId)) throw new PasskeydError('handshake_not_found');
+  const bodyTransactionId = bodyTransactionOf(input.transactionId);
+  const refuse = async (
+    err: PasskeydError,
+    event?: { type: 'passkey_register_refused'; detail: string },
+  ): Promise<never> => {
+    const code = await deps.storage.ceremonies.abandonFinish({
+      appId: app.id,
+      kind: 'register',
+      handshakeId: input.handshakeId,
+      bodyTransactionId,
+      code: err.code,
+      event: { ...eventOrigin(now, input.meta), ...event },
+      now,
+    });
+    throw code === err.code ? err : new PasskeydError(code);
+  };
 
-  const r = input.response;
+  let verified: Awaited<ReturnType<typeof verifyAttestationResponse>>;
+  try {
+    verified = await verifyAttestationResponse(app, input.response, deps, log);
+  } catch (err) {
+    if (isPasskeydError(err)) await refuse(err);
+    throw err;
+  }
+  const { credential, authData, info, fmt, x5c, challenge } = verified;
+
+  // The app's authenticator policy, on an attestation statement SimpleWebAuthn has verified. A
+  // refused registration leaves the transaction live: the user may try another authenticator.
+  const refusal = await checkAuthenticatorPolicy(
+    app,
+    { aaguid: info.aaguid, fmt, x5c },
+    deps.storage,
+  );
+  if (refusal) {
+    await refuse(
+      new PasskeydError(
+        'authenticator_not_allowed',
+        `This app's authenticator policy refuses this authenticator (AAGUID ${info.aaguid}: ${refusal.replaceAll('_', ' ')}).`,
+        { details: { aaguid: info.aaguid, reason: refusal } },
+      ),
+      { type: 'passkey_register_refused', detail: `aaguid ${info.aaguid}: ${refusal}` },
+    );
+  }
+
+  const nonce = newNonce(now, deps.settings.nonceTtlSeconds);
+  const r = await deps.storage.ceremonies.completeRegistration({
+    appId: app.id,
+    handshakeId: input.handshakeId,
+    bodyTransactionId,
+    challenge,
+    userPresent: authData.flags.up,
+    userVerified: authData.flags.uv,
+    appRequiresUserVerification: app.userVerification === 'required',
+    credential,
+    nonce: nonce.stored,
+    event: eventOrigin(now, input.meta),
+    now,
+  });
+  if (!r.ok) throw new PasskeydError(r.reason);
+  return { nonce: nonce.value, credential: r.credential };
+}
+
+/** §7.1 on the response alone: everything that needs neither the handshake nor the transaction. */
+async function verifyAttestationResponse(
+  app: App,
+  r: RawCredentialResponse,
+  deps: DomainDeps,
+  log?: (msg: string, err: unknown) => void,
+) {
+  const now = deps.clock.now();
   const credentialId = credentialIdOf(r);
   const clientDataJSON = decodeField(r.response.clientDataJSON, 'clientDataJSON');
   const attestationObject = decodeField(r.response.attestationObject, 'attestationObject');
-  checkClientData(parseClientData(clientDataJSON), {
+  const clientData = parseClientData(clientDataJSON);
+  const challenge = claimedChallenge(clientData);
+  checkClientData(clientData, {
     type: 'webauthn.create',
-    challenge: handshake.challenge,
+    challenge,
     origins: ceremonyOrigins(app),
     topOrigins: pageOrigins(app),
   });
@@ -117,10 +172,8 @@ export async function finishRegistration(
   // WebAuthn L3 §7.1 step 14: "If options.mediation is not set to conditional, verify that the
   // UP bit of the flags in authData is set." Conditional create makes a passkey without a
   // gesture; only a transaction the app made for that (B1 `mediation`) may skip the check, so
-  // an attacker cannot register a presence-less passkey on an ordinary sign-up.
-  const requireUP = tx.mediation !== 'conditional';
-  if (requireUP && !authData.flags.up) throw new PasskeydError('user_presence_required');
-  if (requireUV && !authData.flags.uv) throw new PasskeydError('user_verification_required');
+  // an attacker cannot register a presence-less passkey on an ordinary sign-up. That and UV
+  // (the handshake's policy) are checked by the storage statement, which has the transaction.
   if (!authData.credentialID || !authData.credentialPublicKey) {
     throw new PasskeydError(
       'malformed_response',
@@ -175,11 +228,12 @@ export async function finishRegistration(
   try {
     const verification = await verifyRegistrationResponse({
       response: swaResponse,
-      expectedChallenge: handshake.challenge,
+      expectedChallenge: challenge,
       expectedOrigin: ceremonyOrigins(app),
       expectedRPID: app.rpId,
-      requireUserPresence: requireUP,
-      requireUserVerification: requireUV,
+      // Both flags are checked by the storage statement (above).
+      requireUserPresence: false,
+      requireUserVerification: false,
       supportedAlgorithmIDs: [...SUPPORTED_ALGORITHMS],
     });
     if (!verification.verified)
@@ -191,34 +245,9 @@ export async function finishRegistration(
     throw new PasskeydError('webauthn_registration_failed', undefined, { cause });
   }
 
-  // The app's authenticator policy, on an attestation statement SimpleWebAuthn has verified. A
-  // refused registration leaves the transaction live: the user may try another authenticator.
-  const refusal = await checkAuthenticatorPolicy(
-    app,
-    { aaguid: info.aaguid, fmt, x5c },
-    deps.storage,
-  );
-  if (refusal) {
-    await recordEvent(deps.storage, {
-      appId: app.id,
-      userId: user.id,
-      externalId: user.externalId,
-      type: 'passkey_register_refused',
-      detail: `aaguid ${info.aaguid}: ${refusal}`,
-      meta: input.meta,
-      now,
-    });
-    throw new PasskeydError(
-      'authenticator_not_allowed',
-      `This app's authenticator policy refuses this authenticator (AAGUID ${info.aaguid}: ${refusal.replaceAll('_', ' ')}).`,
-      { details: { aaguid: info.aaguid, reason: refusal } },
-    );
-  }
-
-  const credential: Credential = {
+  const credential: Omit<Credential, 'userId' | 'friendlyName'> = {
     id: newId('dev'),
     appId: app.id,
-    userId: user.id,
     credentialId,
     publicKey,
     alg: alg as number,
@@ -228,37 +257,10 @@ export async function finishRegistration(
     backupEligible: authData.flags.be,
     backedUp: authData.flags.bs,
     attestationFormat: fmt,
-    friendlyName: '',
     createdAt: now,
     updatedAt: now,
     lastUsedAt: null,
     usageCount: 0,
   };
-  return deps.storage.transaction(async (tx) => {
-    const consumed = await consumeTransaction(tx, app.id, transactionId, 'register', now);
-    credential.friendlyName = consumed.passkeyDisplayName ?? consumed.externalId;
-    await tx.credentials.create(credential);
-    const nonce = await issueNonce(tx, {
-      user,
-      kind: 'register',
-      proof: {
-        credential,
-        transactionId,
-        userVerified: authData.flags.uv,
-        backedUp: authData.flags.bs,
-      },
-      now,
-      ttlSeconds: deps.settings.nonceTtlSeconds,
-    });
-    await recordEvent(tx, {
-      appId: app.id,
-      userId: user.id,
-      externalId: user.externalId,
-      type: 'passkey_register',
-      credentialId: credential.id,
-      meta: input.meta,
-      now,
-    });
-    return { nonce, credential };
-  });
+  return { credential, authData, info, fmt, x5c, challenge };
 }

@@ -35,6 +35,16 @@ export class KeyCache {
     return imported;
   }
 
+  /** The cached key of a credential, with the public key it was imported from; no import. */
+  peek(cacheKey: string): { publicKey: string; key: KeyObject; alg: number } | undefined {
+    const hit = this.#entries.get(cacheKey);
+    if (hit) {
+      this.#entries.delete(cacheKey);
+      this.#entries.set(cacheKey, hit);
+    }
+    return hit;
+  }
+
   delete(cacheKey: string): void {
     this.#entries.delete(cacheKey);
   }

@@ -1,5 +1,3 @@
-import type { Storage } from '../ports.js';
-
 /**
  * How many of a user's passkeys a ceremony's `allowCredentials` (F3) or `excludeCredentials`
  * (F1) names. CTAP 2.1 authenticators report `maxCredentialCountInList` in authenticatorGetInfo
@@ -11,22 +9,3 @@ import type { Storage } from '../ports.js';
  * flow (every passkey is a resident key: residentKey "required", passage-wire.md §8.5).
  */
 export const MAX_CREDENTIALS_IN_OPTIONS = 64;
-
-export interface OfferedCredential {
-  id: string;
-  transports?: string[];
-}
-
-/** The user's passkeys as credential descriptors, most recently used first, capped. */
-export async function offeredCredentials(
-  storage: Storage,
-  appId: string,
-  userId: string,
-): Promise<OfferedCredential[]> {
-  const creds = await storage.credentials.listRecentByUser(
-    appId,
-    userId,
-    MAX_CREDENTIALS_IN_OPTIONS,
-  );
-  return creds.map((c) => ({ id: c.credentialId, transports: c.transports }));
-}

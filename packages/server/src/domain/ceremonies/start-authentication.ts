@@ -2,11 +2,8 @@ import { generateAuthenticationOptions } from '@simplewebauthn/server';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { DomainDeps } from '../deps.js';
 import { decodeBase64Any } from '../encoding.js';
-import { PasskeydError } from '../errors.js';
-import { createHandshake, newChallenge } from '../handshakes.js';
-import { loadLiveTransaction } from '../transactions.js';
+import { beginHandshake } from '../handshakes.js';
 import type { App, Handshake } from '../types.js';
-import { offeredCredentials } from './offered-credentials.js';
 
 /**
  * F3. With a transaction: allowCredentials = that user's passkeys, the most recently used
@@ -24,51 +21,37 @@ export async function startAuthentication(
   transactionId: string | null;
 }> {
   const now = deps.clock.now();
-  let allowCredentials: { id: string; transports?: string[] }[] | undefined;
-  let transactionId: string | null = null;
-  // A discoverable sign-in (no transaction) gets the app's defaults.
-  let hints = app.hints;
-  let userVerification = app.userVerification;
-  if (input.transactionId) {
-    const { tx, user } = await loadLiveTransaction(
-      deps.storage,
-      app.id,
-      input.transactionId,
-      'authenticate',
-      now,
-    );
-    allowCredentials = await offeredCredentials(deps.storage, app.id, user.id);
-    if (allowCredentials.length === 0) throw new PasskeydError('user_has_no_passkeys');
-    transactionId = tx.id;
-    hints = tx.hints ?? app.hints;
-    // Step-up (createAuthenticateTransaction): the options ask for UV and the handshake keeps
-    // `required`, so the finish refuses an assertion without it (userVerificationRequired).
-    if (tx.userVerification === 'required') userVerification = 'required';
-  }
-  const challenge = newChallenge();
+  const discoverable = !input.transactionId;
+  // A discoverable sign-in (no transaction) gets the app's defaults. Step-up
+  // (createAuthenticateTransaction): the stored handshake keeps `required`, so the options ask
+  // for UV and the finish refuses an assertion without it (storage.ceremonies.completeSignIn).
+  const began = await beginHandshake(deps.storage, {
+    appId: app.id,
+    kind: 'authenticate',
+    transactionId: input.transactionId || null,
+    userVerification: app.userVerification,
+    now,
+    ttlMs: discoverable
+      ? deps.settings.discoverableHandshakeTtlSeconds * 1000
+      : app.ceremonyTimeoutMs,
+  });
+  const handshake = began.handshake;
+  const tx = began.transaction;
+  const transactionId = tx?.id ?? null;
+  const allowCredentials = tx ? began.credentials : undefined;
+  const hints = tx?.hints ?? app.hints;
   const options = await generateAuthenticationOptions({
     rpID: app.rpId,
-    challenge: decodeBase64Any(challenge)!,
-    timeout: transactionId
-      ? app.ceremonyTimeoutMs
-      : deps.settings.discoverableHandshakeTtlSeconds * 1000,
-    userVerification,
+    challenge: decodeBase64Any(handshake.challenge)!,
+    timeout: discoverable
+      ? deps.settings.discoverableHandshakeTtlSeconds * 1000
+      : app.ceremonyTimeoutMs,
+    userVerification: handshake.userVerification,
     ...(allowCredentials ? { allowCredentials } : {}),
   });
   if (!allowCredentials) delete (options as { allowCredentials?: unknown }).allowCredentials;
   // WebAuthn L3 §5.5 `hints`; see start-registration.ts.
   delete (options as { hints?: unknown }).hints;
   if (hints.length > 0) options.hints = [...hints];
-  const handshake = await createHandshake(deps.storage, {
-    appId: app.id,
-    kind: 'authenticate',
-    transactionId,
-    challenge,
-    userVerification,
-    now,
-    ttlMs: transactionId
-      ? app.ceremonyTimeoutMs
-      : deps.settings.discoverableHandshakeTtlSeconds * 1000,
-  });
   return { handshake, options, transactionId };
 }

@@ -3,11 +3,9 @@ import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/ser
 import type { DomainDeps } from '../deps.js';
 import { decodeBase64Any } from '../encoding.js';
 import { PasskeydError } from '../errors.js';
-import { createHandshake, newChallenge } from '../handshakes.js';
-import { loadLiveTransaction } from '../transactions.js';
+import { beginHandshake } from '../handshakes.js';
 import type { App, Handshake } from '../types.js';
 import { SUPPORTED_ALGORITHMS } from './cose-key.js';
-import { offeredCredentials } from './offered-credentials.js';
 
 export type AttachmentRequest = 'platform' | 'cross-platform' | 'any' | undefined;
 
@@ -33,23 +31,26 @@ export async function startRegistration(
     );
   }
   const now = deps.clock.now();
-  const { tx, user } = await loadLiveTransaction(
-    deps.storage,
-    app.id,
-    input.transactionId,
-    'register',
-    now,
-  );
   // Capped like allowCredentials (offered-credentials.ts). A passkey left off the list is not
   // excluded: an authenticator holding it may make a new one for this user, which replaces its
   // resident key for the RP on the device (passage-wire.md §8.6); the same credential id
   // registered twice is still refused at finish (credential_already_registered).
-  const existing = await offeredCredentials(deps.storage, app.id, user.id);
+  const began = await beginHandshake(deps.storage, {
+    appId: app.id,
+    kind: 'register',
+    transactionId: input.transactionId,
+    userVerification: app.userVerification,
+    now,
+    ttlMs: app.ceremonyTimeoutMs,
+  });
+  const tx = began.transaction!;
+  const user = began.user!;
+  const existing = began.credentials;
+  const challenge = began.handshake.challenge;
   const attachment =
     input.authenticatorAttachment === 'any'
       ? undefined
       : (input.authenticatorAttachment ?? app.authenticatorAttachment ?? undefined);
-  const challenge = newChallenge();
   const options = await generateRegistrationOptions({
     rpName: app.rpName,
     rpID: app.rpId,
@@ -75,14 +76,6 @@ export async function startRegistration(
   const hints = tx.hints ?? app.hints;
   delete (options as { hints?: unknown }).hints;
   if (hints.length > 0) options.hints = [...hints];
-  const handshake = await createHandshake(deps.storage, {
-    appId: app.id,
-    kind: 'register',
-    transactionId: tx.id,
-    challenge,
-    userVerification: app.userVerification,
-    now,
-    ttlMs: app.ceremonyTimeoutMs,
-  });
+  const handshake = began.handshake;
   return { handshake, options, transactionId: tx.id };
 }

@@ -95,6 +95,17 @@ export function parseClientData(clientDataJSON: Uint8Array): ClientData {
 }
 
 /**
+ * The challenge the client says it answered, as unpadded base64url ('' when it is not base64 at
+ * all, which then fails checkClientData as challenge_mismatch after the type check). A finish
+ * verifies the response against it before any database access, and its one storage statement
+ * then requires it to be the handshake's own challenge (storage.ceremonies).
+ */
+export function claimedChallenge(c: ClientData): string {
+  const got = decodeBase64Any(c.challenge);
+  return got ? toBase64Url(got) : '';
+}
+
+/**
  * Client data checks shared by both ceremonies (§7.1 steps 7-9, §7.2 steps 11-13).
  * The challenge is compared as bytes: browsers echo it as unpadded base64url whatever form we
  * sent (passage-wire.md §8.2).

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { authenticateApiKey } from '../../domain/apps/api-keys.js';
+import { authenticateApiKey, presentedApiKey } from '../../domain/apps/api-keys.js';
+import { isPasskeydError, PasskeydError } from '../../domain/errors.js';
+import type { PresentedApiKey } from '../../domain/ports.js';
 import { redeemNonce } from '../../domain/nonces.js';
 import {
   createAuthenticateTransaction,
@@ -27,8 +29,22 @@ import type { App } from '../../domain/types.js';
 declare module 'fastify' {
   interface FastifyRequest {
     managedApp?: App;
+    /** The ceremony calls' API key, checked by their own storage statement. */
+    presentedKey?: PresentedApiKey | undefined;
   }
 }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The ceremony calls (B1, B9, B2, B3) check the API key inside the one statement that does
+     * their work (storage.ceremonies), so the request is one database round trip; every other
+     * route checks it first, in its own statement.
+     */
+    keyInStatement?: boolean;
+  }
+}
+const keyInStatement = { keyInStatement: true };
 
 /** The app backend's API (passage-wire.md §3, B1-B9), authenticated by a per-app API key. */
 export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async (
@@ -37,8 +53,21 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 ) => {
   scope.addHook('preHandler', async (req) => {
     const appId = (req.params as { appId: string }).appId;
-    await authenticateApiKey(appId, bearerToken(req), deps);
-    req.managedApp = await deps.apps.require(appId);
+    if (req.routeOptions.config.keyInStatement !== true) {
+      await authenticateApiKey(appId, bearerToken(req), deps);
+      req.managedApp = await deps.apps.require(appId);
+      return;
+    }
+    req.presentedKey = presentedApiKey(bearerToken(req));
+    // No key is valid for an unknown app: 401 as when the key was checked before the app.
+    if (!req.presentedKey) throw new PasskeydError('invalid_access_token');
+    try {
+      req.managedApp = await deps.apps.require(appId);
+    } catch (err) {
+      if (isPasskeydError(err) && err.code === 'app_not_found')
+        throw new PasskeydError('invalid_access_token');
+      throw err;
+    }
   });
   const security = [{ apiKey: [] }];
   const tags = ['management'];
@@ -46,6 +75,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
 
   const registerTx = async (req: {
     managedApp?: App;
+    presentedKey?: PresentedApiKey | undefined;
     body: {
       external_id: string;
       passkey_display_name: string;
@@ -57,6 +87,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
     const tx = await createRegisterTransaction(
       appOf(req),
       {
+        key: req.presentedKey,
         externalId: req.body.external_id,
         passkeyDisplayName: req.body.passkey_display_name,
         supersedePending: req.body.supersede_pending === true,
@@ -71,6 +102,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
   scope.post(
     '/apps/:appId/transactions/register',
     {
+      config: keyInStatement,
       schema: {
         tags,
         security,
@@ -86,6 +118,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
   scope.post(
     '/apps/:appId/transactions',
     {
+      config: keyInStatement,
       schema: {
         tags,
         security,
@@ -101,6 +134,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
   scope.post(
     '/apps/:appId/transactions/authenticate',
     {
+      config: keyInStatement,
       schema: {
         tags,
         security,
@@ -114,6 +148,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
       const tx = await createAuthenticateTransaction(
         appOf(req),
         {
+          key: req.presentedKey,
           externalId: req.body.external_id,
           ...(req.body.hints !== undefined ? { hints: req.body.hints } : {}),
           ...(req.body.user_verification !== undefined
@@ -129,6 +164,7 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
   scope.post(
     '/apps/:appId/authenticate/verify',
     {
+      config: keyInStatement,
       schema: {
         tags,
         security,
@@ -138,7 +174,8 @@ export const managementRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = a
         response: { 200: VerifyNonceResponse, ...errorResponses(400, 401) },
       },
     },
-    async (req) => verifiedNonceToWire(await redeemNonce(appOf(req).id, req.body.nonce, deps)),
+    async (req) =>
+      verifiedNonceToWire(await redeemNonce(appOf(req).id, req.body.nonce, req.presentedKey, deps)),
   );
 
   scope.get(

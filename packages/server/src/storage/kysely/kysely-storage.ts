@@ -22,6 +22,23 @@ import type { Database } from './schema.js';
 
 export type { EngineCapabilities } from './repositories/context.js';
 
+/**
+ * Each ceremony request is its own short database transaction (one statement on PostgreSQL);
+ * one inside Storage.transaction(fn) would not be part of it, and on SQLite would wait forever
+ * for the connection the open transaction holds.
+ */
+const refuse = async (): Promise<never> => {
+  throw new Error('storage.ceremonies cannot run inside transaction(fn)');
+};
+const notInTransaction: Storage['ceremonies'] = {
+  beginTransaction: refuse,
+  beginHandshake: refuse,
+  completeRegistration: refuse,
+  completeSignIn: refuse,
+  abandonFinish: refuse,
+  redeemNonce: refuse,
+};
+
 /** Rows deleted per purge statement: short statements keep locks short on busy databases. */
 const PURGE_BATCH = 5000;
 
@@ -43,6 +60,7 @@ export class KyselyStorage implements Storage {
     this.engine = caps.engine;
     this.#inTransaction = inTransaction;
     const ctx: RepoContext = { db, caps, inTransaction };
+    this.ceremonies = inTransaction ? notInTransaction : caps.ceremonies;
     this.apps = appsRepository(ctx);
     this.mds = mdsRepository(ctx);
     this.apiKeys = apiKeysRepository(ctx);
@@ -64,6 +82,8 @@ export class KyselyStorage implements Storage {
   get db(): Kysely<Database> {
     return this.#db;
   }
+
+  readonly ceremonies: Storage['ceremonies'];
 
   readonly apps: Storage['apps'];
 

@@ -11,7 +11,7 @@ import * as m009 from './009-hints-step-up.js';
 import * as m010 from './010-related-origins.js';
 import * as m011 from './011-audit-log.js';
 import * as m012 from './012-webhooks.js';
-import * as m014 from './014-app-change-notify.js';
+import * as m013 from './013-app-change-notify.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -30,7 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-related-origins': m010,
   '011-audit-log': m011,
   '012-webhooks': m012,
-  '014-app-change-notify': m014,
+  '013-app-change-notify': m013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -8,6 +8,11 @@ export function apiKeysRepository(ctx: RepoContext): Storage['apiKeys'] {
     create: async (key) => {
       await ctx.db.insertInto('api_keys').values(rows.apiKeyToRow(key)).execute();
     },
+    authenticate: (appId, key, now) => {
+      // Outside any transaction only: on SQLite it takes the connection a transaction holds.
+      if (ctx.inTransaction) throw new Error('apiKeys.authenticate inside transaction(fn)');
+      return ctx.caps.authenticateKey(appId, key, now);
+    },
     findByPrefix: async (prefix) => {
       const r = await ctx.db
         .selectFrom('api_keys')

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppChanges } from '../../../domain/ports.js';
+import type { CeremonyStore, PresentedApiKey } from '../../../domain/ports.js';
+import type { ApiKey } from '../../../domain/types.js';
 import type { Database } from '../schema.js';
 
 /** What differs between engines, declared once (Kysely's dialect-adapter idea). */
@@ -22,6 +24,10 @@ export interface EngineCapabilities {
    */
   appChanges(opts: { maxStaleMs: number; onError?: (err: unknown) => void }): AppChanges;
   close(): Promise<void>;
+  /** The ceremony requests in hand-written SQL per engine (storage/ceremonies). */
+  ceremonies: CeremonyStore;
+  /** The management API's one-statement key check (storage/ceremonies). */
+  authenticateKey(appId: string, key: PresentedApiKey, now: number): Promise<ApiKey | undefined>;
 }
 
 /** What every repository is built from: the connection (or open transaction) and the engine. */
