@@ -87,6 +87,12 @@ describe('the public API', () => {
       'invalid_public_key',
       'user_handle_conflict',
       'invalid_mds_blob',
+      // Webhook management (admin API only).
+      'webhook_not_found',
+      'delivery_not_found',
+      'invalid_webhook_url',
+      'unknown_event_type',
+      'webhook_limit_reached',
     ];
     // The server's registry, read at run time (the path is a variable so that this package's
     // typecheck does not compile the server).

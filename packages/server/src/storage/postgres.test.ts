@@ -43,13 +43,23 @@ describeWithPostgres(probe, process.env, 'postgres storage', (adminUrl) => {
     return { storage, cleanup: () => storage.close() };
   });
 
-  // Two pools on one database, as two nodes have.
+  // Two pools on one database, as two nodes have. A database of its own: the dispatcher claims
+  // due deliveries of every app, so the other contracts' deliveries (webhooks.contract.ts makes
+  // some) would be claimed too; SQLite's half opens its own file for the same reason.
   describeWebhookQueueContract('postgres', async () => {
+    const own = await createScratchDatabase(adminUrl, 'webhookqueue');
     const open = () =>
-      openPostgresStorage({ connectionString: db.url, poolSize: 5, statementTimeoutMs: 5000 });
+      openPostgresStorage({ connectionString: own.url, poolSize: 5, statementTimeoutMs: 5000 });
     const a = await open();
     const b = await open();
-    return { a, b, cleanup: () => Promise.all([a.close(), b.close()]).then(() => undefined) };
+    return {
+      a,
+      b,
+      cleanup: async () => {
+        await Promise.all([a.close(), b.close()]);
+        await own.drop();
+      },
+    };
   });
 
   it('is chosen by a postgres:// DATABASE_URL', async () => {
