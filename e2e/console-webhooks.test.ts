@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@passkeyd/server/testing';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser, launchChromium, type LaunchedBrowser } from './support/browser.js';
+import { buildConsoleIfStale } from './support/console-build.js';
 
 /**
  * The console's Webhooks page in Chromium against a real passkeyd (issue 15 item 1): an
@@ -15,7 +12,6 @@ import { describeWithBrowser, launchChromium, type LaunchedBrowser } from './sup
  * test leaves them; a failed delivery is written the way the dispatcher would write one.
  */
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const ORIGIN = 'https://shop.acme.test';
 const URL_IN = 'https://hooks.acme.test/passkeyd';
 
@@ -37,22 +33,7 @@ describeWithBrowser('admin console: webhooks (Chromium)', () => {
   const card = () => page.locator('section.webhook-endpoint').filter({ hasText: URL_IN });
 
   beforeAll(async () => {
-    // Built under the same lock as e2e/console.test.ts (test files run in parallel).
-    const locks = join(root, 'e2e/.tmp/locks');
-    mkdirSync(locks, { recursive: true });
-    execFileSync(
-      'flock',
-      [
-        join(locks, 'console-build.lock'),
-        'npm',
-        'run',
-        'build',
-        '--silent',
-        '-w',
-        '@passkeyd/console',
-      ],
-      { cwd: root, stdio: 'pipe' },
-    );
+    buildConsoleIfStale();
     server = await startTestServer({
       origins: [ORIGIN],
       rpId: 'acme.test',

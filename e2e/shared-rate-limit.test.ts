@@ -1,8 +1,7 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,6 +10,13 @@ import {
   probeRedis,
   scratchPrefix,
 } from '../packages/server/src/http/rate-limit/scratch-redis.js';
+import {
+  buildServerIfStale,
+  PASSKEYD_CLI,
+  startNode,
+  stopNode,
+  type PasskeydNode,
+} from './support/passkeyd-process.js';
 
 /**
  * Two real `passkeyd serve` processes on one SQLite file and one Redis (PASSKEYD_REDIS_URL)
@@ -18,64 +24,11 @@ import {
  * nodes, where without Redis each node would allow the whole budget again (issue 12 item 5).
  */
 
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const serverPkg = join(repoRoot, 'packages/server');
-const cli = join(serverPkg, 'bin/passkeyd.mjs');
+const cli = PASSKEYD_CLI;
 const ORIGIN = 'http://localhost:3000';
 const MAX = 6;
 const FAILURES = 4;
 const run = promisify(execFile);
-
-/** `passkeyd serve` runs the compiled CLI; rebuild it when the sources are newer. */
-function buildServerIfStale(): void {
-  const built = join(serverPkg, 'dist/cli/main.js');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) return Math.max(max, newest(p));
-      return /\.(test|contract)\.ts$/.test(e.name) ? max : Math.max(max, statSync(p).mtimeMs);
-    }, 0);
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(serverPkg, 'src'))) return;
-  execFileSync('npm', ['run', 'build', '--silent', '-w', '@passkeyd/server'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
-
-interface Node {
-  url: string;
-  process: ChildProcess;
-}
-
-function startNode(name: string, env: NodeJS.ProcessEnv): Promise<Node> {
-  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const collect = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node ${name} did not start:\n${output}`));
-    }, 30_000);
-    child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}:\n${output}`)));
-    child.stderr!.on('data', () => {
-      const m = /passkeyd listening on (http:\/\/\S+)/.exec(output);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({ url: m[1]!, process: child });
-    });
-  });
-}
-
-async function stopNode(node: Node): Promise<void> {
-  if (node.process.exitCode !== null || node.process.signalCode !== null) return;
-  const exited = new Promise((r) => node.process.once('exit', r));
-  node.process.kill('SIGTERM');
-  const timer = setTimeout(() => node.process.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describeWithRedis(
   await probeRedis(process.env),
@@ -84,7 +37,7 @@ describeWithRedis(
   (redisUrl) => {
     const prefix = scratchPrefix();
     const dir = mkdtempSync(join(tmpdir(), 'passkeyd-shared-limit-'));
-    const nodes: Node[] = [];
+    const nodes: PasskeydNode[] = [];
     let appId: string;
     let apiKey: string;
 
@@ -138,7 +91,7 @@ describeWithRedis(
       }
     });
 
-    const signInStart = async (node: Node) =>
+    const signInStart = async (node: PasskeydNode) =>
       (
         await fetch(`${node.url}/v1/apps/${appId}/authenticate/transactions/webauthn/start`, {
           method: 'POST',
@@ -146,7 +99,7 @@ describeWithRedis(
           body: '{}',
         })
       ).status;
-    const listUsers = async (node: Node, key: string) => {
+    const listUsers = async (node: PasskeydNode, key: string) => {
       const r = await fetch(`${node.url}/v1/apps/${appId}/users`, {
         headers: { authorization: `Bearer ${key}` },
       });
@@ -154,7 +107,7 @@ describeWithRedis(
     };
 
     it('spends one browser budget across both nodes', async () => {
-      const [a, b] = nodes as [Node, Node];
+      const [a, b] = nodes as [PasskeydNode, PasskeydNode];
       const statuses = [];
       // Alternating nodes: each alone would allow MAX requests, so 2 × MAX in all.
       for (let i = 0; i < MAX; i++) statuses.push(await signInStart(i % 2 ? b : a));
@@ -171,7 +124,7 @@ describeWithRedis(
     });
 
     it('counts failed API keys across both nodes', async () => {
-      const [a, b] = nodes as [Node, Node];
+      const [a, b] = nodes as [PasskeydNode, PasskeydNode];
       for (let i = 0; i < FAILURES; i++) {
         const r = await listUsers(i % 2 ? b : a, `${apiKey.slice(0, -4)}XXXX`);
         expect([r.status, r.code]).toEqual([401, 'invalid_access_token']);

@@ -8,6 +8,7 @@ import { Time } from '../components/time.js';
 import { AUDIT_LABELS } from '../format.js';
 import { Link, navigate, type Location } from '../router.js';
 import { useAsync } from '../use-async.js';
+import { FilterActions, TimeWindowFields } from '../components/filter-fields.js';
 
 const LIMIT = 25;
 const FILTERS = ['app_id', 'type', 'actor', 'from', 'to'] as const;
@@ -198,37 +199,18 @@ export function AuditPage({ location }: { location: Location }) {
             onInput={(e) => setDraft({ ...draft, actor: e.currentTarget.value })}
           />
         </div>
-        <div class="field">
-          <label for="audit-from">From</label>
-          <input
-            id="audit-from"
-            type="datetime-local"
-            value={draft.from}
-            onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
-          />
-        </div>
-        <div class="field">
-          <label for="audit-to">Until</label>
-          <input
-            id="audit-to"
-            type="datetime-local"
-            value={draft.to}
-            onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
-          />
-        </div>
-        <div class="filter-actions">
-          <button type="submit" class="btn btn-primary">
-            Apply
-          </button>
-          {filtered ? (
-            <button type="button" class="btn btn-ghost" onClick={() => navigate('/audit')}>
-              Clear filters
-            </button>
-          ) : null}
+        <TimeWindowFields
+          idPrefix="audit"
+          from={draft.from}
+          to={draft.to}
+          onFrom={(from) => setDraft({ ...draft, from })}
+          onTo={(to) => setDraft({ ...draft, to })}
+        />
+        <FilterActions filtered={filtered} onClear={() => navigate('/audit')}>
           <a class="btn btn-secondary" href={api.auditExportUrl(set)} download>
             Export NDJSON
           </a>
-        </div>
+        </FilterActions>
       </form>
 
       <ErrorAlert error={entries.error} />

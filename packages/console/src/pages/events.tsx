@@ -8,6 +8,7 @@ import { Pager } from '../components/pager.js';
 import { EVENT_LABELS } from '../format.js';
 import { navigate, type Location } from '../router.js';
 import { useAsync } from '../use-async.js';
+import { FilterActions, TimeWindowFields } from '../components/filter-fields.js';
 
 const LIMIT = 25;
 
@@ -174,34 +175,14 @@ export function EventsPage({ app, location }: { app: AdminApp; location: Locatio
             onInput={(e) => setDraft({ ...draft, user: e.currentTarget.value })}
           />
         </div>
-        <div class="field">
-          <label for="filter-from">From</label>
-          <input
-            id="filter-from"
-            type="datetime-local"
-            value={draft.from}
-            onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
-          />
-        </div>
-        <div class="field">
-          <label for="filter-to">Until</label>
-          <input
-            id="filter-to"
-            type="datetime-local"
-            value={draft.to}
-            onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
-          />
-        </div>
-        <div class="filter-actions">
-          <button type="submit" class="btn btn-primary">
-            Apply
-          </button>
-          {filtered ? (
-            <button type="button" class="btn btn-ghost" onClick={() => navigate(base)}>
-              Clear filters
-            </button>
-          ) : null}
-        </div>
+        <TimeWindowFields
+          idPrefix="filter"
+          from={draft.from}
+          to={draft.to}
+          onFrom={(from) => setDraft({ ...draft, from })}
+          onTo={(to) => setDraft({ ...draft, to })}
+        />
+        <FilterActions filtered={filtered} onClear={() => navigate(base)} />
       </form>
 
       <ErrorAlert error={events.error} />

@@ -15,6 +15,7 @@ import type {
   UserEvent,
 } from '../domain/types.js';
 import { describeWebhooksContract } from './webhooks.contract.js';
+import { appRecord } from '../testing/app-record.js';
 
 /**
  * The one storage contract. Every engine's test file calls describeStorageContract with a way to
@@ -36,27 +37,16 @@ const MINUTE = 60_000;
 const uid = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 
 function anApp(over: Partial<App> = {}): App {
-  return {
+  return appRecord({
     id: uid('app'),
     name: 'Contract app',
     rpId: 'example.com',
     rpName: 'Example',
     origins: ['https://example.com', 'https://login.example.com:8443'],
-    relatedOrigins: [],
-    userVerification: 'preferred',
-    authenticatorAttachment: null,
-    ceremonyTimeoutMs: 300_000,
-    transactionTtlSeconds: null,
-    hints: [],
-    preventLastPasskeyRemoval: false,
-    attestation: 'none',
-    aaguidPolicy: 'any',
-    aaguids: [],
-    requireFidoCertified: false,
     createdAt: NOW,
     updatedAt: NOW,
     ...over,
-  };
+  });
 }
 
 function aUser(appId: string, over: Partial<User> = {}): User {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { UserEvent } from '../domain/types.js';
 import type { ClaimedDelivery } from '../domain/webhooks/queue-types.js';
 import type { KyselyStorage } from './kysely/kysely-storage.js';
+import { appRecord } from '../testing/app-record.js';
 
 /**
  * The webhook queue contract (Storage.webhookQueue), run on SQLite and PostgreSQL. `open` gives
@@ -45,26 +46,17 @@ export function describeWebhookQueueContract(
 
     async function appWithEndpoint(over: { eventTypes?: string[] } = {}) {
       const appId = uid('app');
-      await a.apps.create({
-        id: appId,
-        name: 'Queue app',
-        rpId: 'example.com',
-        rpName: 'Example',
-        origins: ['https://example.com'],
-        relatedOrigins: [],
-        userVerification: 'preferred',
-        authenticatorAttachment: null,
-        ceremonyTimeoutMs: 300_000,
-        transactionTtlSeconds: null,
-        hints: [],
-        preventLastPasskeyRemoval: false,
-        attestation: 'none',
-        aaguidPolicy: 'any',
-        aaguids: [],
-        requireFidoCertified: false,
-        createdAt: NOW,
-        updatedAt: NOW,
-      });
+      await a.apps.create(
+        appRecord({
+          id: appId,
+          name: 'Queue app',
+          rpId: 'example.com',
+          rpName: 'Example',
+          origins: ['https://example.com'],
+          createdAt: NOW,
+          updatedAt: NOW,
+        }),
+      );
       const endpointId = uid('whe');
       await a.db
         .insertInto('webhook_endpoints')

@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../ports.js';
 import { RETRY_SCHEDULE_MS } from './backoff.js';
 import { WebhookDispatcher, type DeliveryOutcome } from './dispatcher.js';
 import { EXCERPT_CHARS, httpSender } from './send.js';
+import { appRecord } from '../../testing/app-record.js';
 
 /**
  * The dispatcher against a real SQLite database and real HTTP receivers on 127.0.0.1 (so these
@@ -51,26 +52,17 @@ async function receiver(...args: Parameters<typeof startWebhookReceiver>) {
 let appSeq = 0;
 async function anApp(): Promise<string> {
   const id = `app_webhooks${String(++appSeq).padStart(10, '0')}abcdefghij`;
-  await storage.apps.create({
-    id,
-    name: 'Webhooks',
-    rpId: 'example.com',
-    rpName: 'Example',
-    origins: ['https://example.com'],
-    relatedOrigins: [],
-    userVerification: 'preferred',
-    authenticatorAttachment: null,
-    ceremonyTimeoutMs: 300_000,
-    transactionTtlSeconds: null,
-    hints: [],
-    preventLastPasskeyRemoval: false,
-    attestation: 'none',
-    aaguidPolicy: 'any',
-    aaguids: [],
-    requireFidoCertified: false,
-    createdAt: Date.now(),
-    updatedAt: Date.now(),
-  });
+  await storage.apps.create(
+    appRecord({
+      id,
+      name: 'Webhooks',
+      rpId: 'example.com',
+      rpName: 'Example',
+      origins: ['https://example.com'],
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    }),
+  );
   return id;
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompleteSignInRequest, PresentedApiKey, Storage } from '../../domain/ports.js';
 import type { App, Credential, Handshake, Transaction, User } from '../../domain/types.js';
 import type { OpenedStorage } from '../storage.contract.js';
+import { appRecord } from '../../testing/app-record.js';
 
 /**
  * The contract of storage.ceremonies (domain/ports.ts CeremonyStore), run on both engines beside
@@ -30,26 +31,15 @@ export function describeCeremonyContract(name: string, open: () => Promise<Opene
     });
 
     async function setup(): Promise<{ app: App; key: PresentedApiKey; keyId: string }> {
-      const app: App = {
+      const app: App = appRecord({
         id: uid('app'),
         name: 'Ceremony app',
         rpId: 'example.com',
         rpName: 'Example',
         origins: ['https://example.com'],
-        relatedOrigins: [],
-        userVerification: 'preferred',
-        authenticatorAttachment: null,
-        ceremonyTimeoutMs: 300_000,
-        transactionTtlSeconds: null,
-        hints: [],
-        preventLastPasskeyRemoval: false,
-        attestation: 'none',
-        aaguidPolicy: 'any',
-        aaguids: [],
-        requireFidoCertified: false,
         createdAt: NOW,
         updatedAt: NOW,
-      };
+      });
       await s.apps.create(app);
       const key = { prefix: `pkd_${randomUUID().slice(0, 8)}`, secretHash: uid('sha') };
       const keyId = uid('key');

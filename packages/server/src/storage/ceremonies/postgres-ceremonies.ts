@@ -10,6 +10,7 @@ import * as q from './postgres-sql.js';
 import {
   apiKeyOf,
   beganHandshake,
+  begunTransaction,
   completedRegistration,
   completedSignIn,
   handshakeRefusal,
@@ -214,22 +215,8 @@ function transactionResult(
   if (row.user_status !== 'active') return { ok: false, reason: 'user_not_active' };
   if (r.kind === 'authenticate' && !row.has_passkey)
     return { ok: false, reason: 'user_has_no_passkeys' };
-  const t = r.transaction;
   return {
     ok: true,
-    transaction: {
-      id: t.id,
-      appId: r.appId,
-      kind: r.kind,
-      userId: row.user_id as string,
-      externalId: row.external_id as string,
-      passkeyDisplayName: t.passkeyDisplayName,
-      hints: t.hints,
-      userVerification: t.userVerification,
-      createdAt: r.now,
-      expiresAt: t.expiresAt,
-      consumedAt: null,
-      ...(t.mediation === 'conditional' && { mediation: 'conditional' as const }),
-    },
+    transaction: begunTransaction(r, row.user_id as string, row.external_id as string),
   };
 }

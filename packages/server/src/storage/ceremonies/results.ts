@@ -4,10 +4,11 @@ import type {
   BeginHandshakeRequest,
   CompleteRegistrationRequest,
   CompleteSignInRequest,
+  CeremonyStore,
   CompletedCeremony,
   Refused,
 } from '../../domain/ports.js';
-import type { ApiKey, UserVerificationPolicy } from '../../domain/types.js';
+import type { ApiKey, Transaction, UserVerificationPolicy } from '../../domain/types.js';
 import * as rows from '../kysely/rows.js';
 
 /** A result row of a ceremony statement, the same column names on both engines. */
@@ -108,5 +109,28 @@ export function completedSignIn(r: CompleteSignInRequest, row: Row): CompletedCe
       lastUsedAt: r.now,
       usageCount: Math.min(num(row.usage_count) + 1, rows.MAX_COUNT),
     },
+  };
+}
+
+/** The transaction B1/B2 wrote, as the domain gets it back (both engines). */
+export function begunTransaction(
+  r: Parameters<CeremonyStore['beginTransaction']>[0],
+  userId: string,
+  externalId: string,
+): Transaction {
+  const t = r.transaction;
+  return {
+    id: t.id,
+    appId: r.appId,
+    kind: r.kind,
+    userId,
+    externalId,
+    passkeyDisplayName: t.passkeyDisplayName,
+    hints: t.hints,
+    userVerification: t.userVerification,
+    createdAt: r.now,
+    expiresAt: t.expiresAt,
+    consumedAt: null,
+    ...(t.mediation === 'conditional' && { mediation: 'conditional' as const }),
   };
 }

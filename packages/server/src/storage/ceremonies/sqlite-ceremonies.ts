@@ -13,6 +13,7 @@ import { isSqliteUnavailable, unavailable } from '../kysely/unavailable.js';
 import {
   apiKeyOf,
   beganHandshake,
+  begunTransaction,
   completedRegistration,
   completedSignIn,
   handshakeRefusal,
@@ -241,20 +242,7 @@ export function sqliteCeremonies(
         });
         return {
           ok: true,
-          transaction: {
-            id: t.id,
-            appId: r.appId,
-            kind: r.kind,
-            userId: user.id as string,
-            externalId: user.external_id as string,
-            passkeyDisplayName: t.passkeyDisplayName,
-            hints: t.hints,
-            userVerification: t.userVerification,
-            createdAt: r.now,
-            expiresAt: t.expiresAt,
-            consumedAt: null,
-            ...(t.mediation === 'conditional' && { mediation: 'conditional' as const }),
-          },
+          transaction: begunTransaction(r, user.id as string, user.external_id as string),
         };
       }),
 

@@ -13,6 +13,7 @@ import {
 } from '../scratch-postgres.js';
 import { openSqliteStorage } from '../sqlite.js';
 import type { KyselyStorage } from './kysely-storage.js';
+import { appRecord } from '../../testing/app-record.js';
 
 /**
  * The admin console's queries (user search, event lists and per-bucket counts) and its sessions,
@@ -26,26 +27,15 @@ let seq = 0;
 const uid = (p: string) => `${p}_${(++seq).toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 
 function app(): App {
-  return {
+  return appRecord({
     id: uid('app'),
     name: 'Shop',
     rpId: 'shop.example',
     rpName: 'Shop',
     origins: ['https://shop.example'],
-    relatedOrigins: [],
-    userVerification: 'preferred',
-    authenticatorAttachment: null,
-    ceremonyTimeoutMs: 300_000,
-    transactionTtlSeconds: null,
-    hints: [],
-    preventLastPasskeyRemoval: false,
-    attestation: 'none',
-    aaguidPolicy: 'any',
-    aaguids: [],
-    requireFidoCertified: false,
     createdAt: T0,
     updatedAt: T0,
-  };
+  });
 }
 
 function user(appId: string, externalId: string, createdAt = T0): User {
