@@ -99,6 +99,27 @@ function suite(engine: string, databaseUrl: () => string | undefined) {
       }
     });
 
+    it('records each change in the audit trail with the admin token as actor, never a secret', async () => {
+      const { id, secret } = await create({ description: 'audited' });
+      const rotated = await admin('POST', `/webhooks/${id}/rotate-secret`, { grace_hours: 0 });
+      expect(rotated.status).toBe(200);
+      expect((await admin('DELETE', `/webhooks/${id}`)).status).toBe(204);
+      const res = await fetch(`${server.baseUrl}/v1/admin/audit?app_id=${server.appId}&limit=100`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      });
+      const text = await res.text();
+      const mine = (JSON.parse(text).entries as { type: string; target: string; actor: string }[])
+        .filter((e) => e.target === id)
+        .map((e) => [e.type, e.actor.split(':')[0]]);
+      expect(mine.sort()).toEqual([
+        ['admin.webhook.created', 'token'],
+        ['admin.webhook.deleted', 'token'],
+        ['admin.webhook.secret_rotated', 'token'],
+      ]);
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(rotated.body.secret);
+    });
+
     it('refuses bad URLs with invalid_webhook_url and unknown types with unknown_event_type', async () => {
       for (const url of [
         'http://hooks.example.com/',
