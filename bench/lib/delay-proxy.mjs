@@ -13,14 +13,19 @@ import { performance } from 'node:perf_hooks';
  * Timers fire late on a loaded machine, so the proxy also records the delay it actually added
  * (release − arrival) per chunk: the round-trip count divides by its median, not by the nominal
  * delay.
+ *
+ * It also counts round trips without a clock: a turn is a chunk from the client that follows a
+ * chunk from the server on its connection (or is the connection's first). A client that waits for
+ * each answer before it asks again makes one turn per round trip; a pipelined burst makes one.
+ * Timing-free, so it tells a real extra round trip from a latency residue (timer wake-ups).
  */
 export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1', port = 0 }) {
   let delay = delayMs;
-  let held = { chunks: 0, totalMs: 0, samples: [] };
+  let held = { chunks: 0, totalMs: 0, samples: [], turns: 0 };
   const sockets = new Set();
   let holding = 0;
 
-  const pipe = (from, to) => {
+  const pipe = (from, to, conn, dir) => {
     const queue = [];
     let timer = null;
     const flush = () => {
@@ -38,6 +43,8 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
     };
     from.on('data', (data) => {
       const arrived = performance.now();
+      if (dir === 'up' && conn.last !== 'up') held.turns++;
+      conn.last = dir;
       if (delay <= 0 && queue.length === 0) {
         held.chunks++;
         held.samples.push(0);
@@ -64,8 +71,9 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
     }
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
-    pipe(client, upstream);
-    pipe(upstream, client);
+    const conn = { last: null };
+    pipe(client, upstream, conn, 'up');
+    pipe(upstream, client, conn, 'down');
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -86,7 +94,8 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
     /**
      * Chunks passed on and how long they were actually held, since the last reset: the mean, and
      * the median, which a stall of the whole process (every chunk then waits) moves less, and
-     * which is what compares with a median latency. `holding`: chunks held right now.
+     * which is what compares with a median latency. `holding`: chunks held right now. `turns`:
+     * round trips counted without a clock (see above), over every connection.
      */
     stats() {
       const v = Float64Array.from(held.samples).sort();
@@ -95,10 +104,11 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
         holding,
         meanHeldMs: held.chunks ? held.totalMs / held.chunks : 0,
         medianHeldMs: v.length ? v[Math.floor(v.length / 2)] : 0,
+        turns: held.turns,
       };
     },
     resetStats() {
-      held = { chunks: 0, totalMs: 0, samples: [] };
+      held = { chunks: 0, totalMs: 0, samples: [], turns: 0 };
     },
     async close() {
       for (const s of sockets) s.destroy();

@@ -162,7 +162,29 @@ describe('delay proxy', () => {
     const client = await connect(proxy.port);
     await timeSequential(client, 20, 3);
     // Every chunk passed on at once (a wall-clock bound would fail on a loaded machine).
-    expect(proxy.stats()).toEqual({ chunks: 120, holding: 0, meanHeldMs: 0, medianHeldMs: 0 });
+    expect(proxy.stats()).toEqual({
+      chunks: 120,
+      holding: 0,
+      meanHeldMs: 0,
+      medianHeldMs: 0,
+      turns: 60,
+    });
+  });
+
+  it('counts turns: one per round trip a client waits for, one for a pipelined burst', async () => {
+    const proxy = await startDelayProxy({
+      target: { host: '127.0.0.1', port: await echoServer() },
+      delayMs: 1,
+    });
+    closers.push(() => proxy.close());
+    const client = await connect(proxy.port);
+    await timeSequential(client, 7, 1);
+    expect(proxy.stats().turns).toBe(7);
+    proxy.resetStats();
+    // Five messages written at once, answered after: the client waited once.
+    const answers = Promise.all([1, 2, 3, 4, 5].map((i) => client.ask(`p${i}`)));
+    expect(await answers).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+    expect(proxy.stats().turns).toBe(1);
   });
 
   it('counts no round trips without a delay to divide by', () => {
