@@ -45,6 +45,8 @@ const HELP = `Usage: npm run bench -- [options]
                           also the 0 ms / D pairs of the round-trip count [3; quick 2]
   --rt-delay MS           delay the proxy adds each way for the PostgreSQL round-trip count [2]
   --rt-duration S         measured seconds per round-trip run (one ceremony in flight) [3; quick 1]
+  --rt-count N            ceremonies run one after another, before the timed runs, whose database
+                          round trips the proxy counts without a clock [200; quick 40]
   --half-peak-runs N      sign-in runs at half of peak on the main server, each checked against
                           p99 < 10 ms (the growth run at the smallest size is one more) [3; quick 1]
   --concurrency N         ceremonies in flight for peak-throughput runs [8]
@@ -71,6 +73,7 @@ function options() {
       rounds: { type: 'string' },
       'rt-delay': { type: 'string' },
       'rt-duration': { type: 'string' },
+      'rt-count': { type: 'string' },
       'half-peak-runs': { type: 'string' },
       'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       concurrency: { type: 'string' },
@@ -110,6 +113,7 @@ function options() {
     rounds: num(v.rounds, q ? 2 : 3),
     rtDelayMs: num(v['rt-delay'], 2),
     rtDurationMs: num(v['rt-duration'], q ? 1 : 3) * 1000,
+    rtCount: num(v['rt-count'], q ? 40 : 200),
     halfPeakRuns: num(v['half-peak-runs'], q ? 1 : 3),
   };
   o.engines = o.engine === 'both' ? ['sqlite', 'postgres'] : [o.engine];
@@ -123,6 +127,7 @@ function options() {
     rounds: o.rounds,
     'rt-delay': o.rtDelayMs,
     'rt-duration': o.rtDurationMs,
+    'rt-count': o.rtCount,
     'half-peak-runs': o.halfPeakRuns,
     ...o.growth,
   })) {

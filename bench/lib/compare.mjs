@@ -264,7 +264,18 @@ export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu,
       i % 2 ? [o.rtDelayMs, 0] : [0, o.rtDelayMs],
     ).flat();
     const runs = [];
+    const counted = {};
     for (const { scenario, label: what } of CEREMONIES) {
+      // Timing-free first: turns the proxy saw (a query sent after an answer) per ceremony, with
+      // no delay. Every connection counts, so the node's background work (webhook claims, the
+      // purge) is in it too: an upper bound on the ceremony's own.
+      proxy.setDelay(0);
+      const n = o.rtCount;
+      log(`round trips (${label}): ${what}, ${n} ceremonies one after another, turns counted …`);
+      proxy.resetStats();
+      const c = await loadgen.run({ scenario, count: n, concurrency: 1, serverPid: server.pid });
+      counted[scenario] = { turns: proxy.stats().turns, ceremonies: n, failed: c.failed };
+      if (c.failed) log(`  ${c.failed} failed: ${JSON.stringify(c.errors)}`);
       for (const delayMs of delays) {
         log(`round trips (${label}): ${what}, one in flight, +${delayMs} ms each way …`);
         proxy.setDelay(delayMs);
@@ -317,6 +328,10 @@ export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu,
         p50WithoutDelay: mean(without.map((r) => r.ceremony.p50 ?? NaN)),
         heldMs,
         roundTrips: rt((r) => r.ceremony.p50),
+        // Turns per ceremony, counted by the proxy (no clock): exact, background work included.
+        counted: counted[scenario].failed
+          ? NaN
+          : counted[scenario].turns / counted[scenario].ceremonies,
         // Nominal: the same difference over the nominal delay, for comparison with heldMs's.
         roundTripsNominal: roundTrips({
           p50WithDelay: mean(withD.map((r) => r.ceremony.p50)),
@@ -337,12 +352,25 @@ export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu,
 
 /** The round-trip targets as rows of the targets table. */
 export function roundTripTargets(rt) {
-  return CEREMONIES.filter(({ scenario }) => rt.ceremonies[scenario]).map(({ scenario, label }) => {
-    const x = rt.ceremonies[scenario];
-    return {
-      target: `PostgreSQL round trips, ${label} ≤ ${x.target} (one in flight, ±${rt.delayMs} ms)`,
-      measured: Number.isFinite(x.roundTrips) ? x.roundTrips.toFixed(1) : '–',
-      met: x.roundTrips <= x.target,
-    };
-  });
+  return CEREMONIES.filter(({ scenario }) => rt.ceremonies[scenario])
+    .map(({ scenario, label }) => {
+      const x = rt.ceremonies[scenario];
+      return {
+        target: `PostgreSQL round trips, ${label} ≤ ${x.target} (one in flight, ±${rt.delayMs} ms)`,
+        measured: Number.isFinite(x.roundTrips) ? x.roundTrips.toFixed(1) : '–',
+        met: x.roundTrips <= x.target,
+      };
+    })
+    .concat(
+      CEREMONIES.filter(({ scenario }) => Number.isFinite(rt.ceremonies[scenario]?.counted)).map(
+        ({ scenario, label }) => {
+          const x = rt.ceremonies[scenario];
+          return {
+            target: `PostgreSQL round trips, ${label} ≤ ${x.target} (counted by the proxy, no clock)`,
+            measured: x.counted.toFixed(2),
+            met: x.counted <= x.target,
+          };
+        },
+      ),
+    );
 }

@@ -71,15 +71,18 @@ describe('side by side', () => {
     const rt = {
       delayMs: 2,
       ceremonies: {
-        authenticate: { roundTrips: 4.2, target: 4 },
-        discoverable: { roundTrips: 2.9, target: 3 },
-        register: { roundTrips: NaN, target: 4 },
+        authenticate: { roundTrips: 4.2, counted: 4, target: 4 },
+        discoverable: { roundTrips: 2.9, counted: 3.25, target: 3 },
+        register: { roundTrips: NaN, counted: NaN, target: 4 },
       },
     };
     expect(roundTripTargets(rt).map((t) => [t.measured, t.met])).toEqual([
       ['4.2', false],
       ['2.9', true],
       ['–', false],
+      // Counted by the proxy; a ceremony whose counted run failed has no row.
+      ['4.00', true],
+      ['3.25', false],
     ]);
   });
 });

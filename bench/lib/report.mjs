@@ -82,7 +82,7 @@ const targetTable = (ts) =>
 /** Round trips per ceremony and per step through the delay proxy. */
 function roundTripReport(rt, title) {
   const out = [
-    `\n${title}: ${rt.label}, one ceremony in flight, the proxy adding 0 and ${rt.delayMs} ms each way (order ${rt.order.join(', ')} ms); round trips = (p50 with − p50 without) ÷ 2 × the delay actually held`,
+    `\n${title}: ${rt.label}, one ceremony in flight, the proxy adding 0 and ${rt.delayMs} ms each way (order ${rt.order.join(', ')} ms); round trips = (p50 with − p50 without) ÷ 2 × the delay actually held; counted = queries sent after an answer, per ceremony, seen by the proxy without a clock (the node's background queries included)`,
   ];
   // In the order a ceremony makes them.
   const ORDER = ['create-tx', 'start', 'finish', 'verify'];
@@ -97,6 +97,7 @@ function roundTripReport(rt, title) {
         `p50 +${rt.delayMs}`,
         'held ms',
         'round trips',
+        'counted',
         'target',
         ...steps,
         'samples',
@@ -107,6 +108,7 @@ function roundTripReport(rt, title) {
         fix(c.p50WithDelay, 2),
         fix(c.heldMs, 2),
         fix(c.roundTrips, 1),
+        fix(c.counted, 2),
         `≤ ${c.target}`,
         ...steps.map((s) => fix(c.steps[s], 1)),
         c.samples,
