@@ -95,6 +95,7 @@ export async function startServer(
     storage = await openStorage({
       databaseUrl: config.databaseUrl,
       pg: { poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs },
+      sqliteCheckpoint: config.sqliteCheckpoint,
       ...(tracing
         ? {
             wrapDialect: (d, engine) => tracing.traceDialect(d, engine),

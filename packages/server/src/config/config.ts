@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
+  /** SQLite only: WAL checkpoints in a worker thread (background) or in the committing request. */
+  sqliteCheckpoint: 'background' | 'inline';
   /** null: the admin API answers 403 admin_api_disabled (unless adminTokens has some). */
   adminToken: string | null;
   /** More admin tokens valid at once (rotation); the union with adminToken is accepted. */
@@ -178,6 +180,13 @@ export const SETTINGS = [
         throw new Error('must start with sqlite: or postgres://');
       return s;
     },
+  }),
+  setting({
+    env: 'PASSKEYD_SQLITE_CHECKPOINT',
+    key: 'sqliteCheckpoint',
+    default: 'background',
+    doc: "SQLite: WAL checkpoints in a worker thread (background, default) or inside the commit that crosses 1000 pages (inline, SQLite's own behaviour).",
+    parse: oneOf('background', 'inline'),
   }),
   setting({
     env: 'PASSKEYD_ADMIN_TOKEN',

@@ -7,6 +7,11 @@ export interface StorageConfig {
   databaseUrl: string;
   migrate?: boolean;
   pg?: { poolSize: number; statementTimeoutMs: number };
+  /**
+   * SQLite: checkpoints in a worker thread (sqlite-checkpointer.ts). `serve` asks for it; the
+   * CLI's short-lived commands keep SQLite's own, with no thread to start.
+   */
+  sqliteCheckpoint?: 'background' | 'inline';
   /** Wraps the engine's dialect (tracing: tracing/statement-spans.ts). */
   wrapDialect?: (dialect: Dialect, engine: 'sqlite' | 'postgres') => Dialect;
   /** Spans for the hand-written ceremony statements (tracing/statement-spans.ts). */
@@ -26,6 +31,7 @@ export async function openStorage(cfg: StorageConfig): Promise<KyselyStorage> {
     return openSqliteStorage({
       path: url.slice('sqlite:'.length) || './.data/passkeyd.db',
       migrate: cfg.migrate ?? true,
+      backgroundCheckpoint: cfg.sqliteCheckpoint === 'background',
       ...(wrap ? { wrapDialect: (d: Dialect) => wrap(d, 'sqlite') } : {}),
       ...(cfg.traceStatements ? { traceStatement: cfg.traceStatements('sqlite') } : {}),
       ...(cfg.observe ? { observe: cfg.observe } : {}),

@@ -11,6 +11,11 @@ import { withStatementCache } from './sqlite-statement-cache.js';
 import { sqliteCeremonies } from './ceremonies/sqlite-ceremonies.js';
 import type { StatementTracer } from '../tracing/statement-spans.js';
 import { observedDatabase, type StatementObserver } from './ceremonies/observe.js';
+import {
+  FALLBACK_AUTOCHECKPOINT_PAGES,
+  startCheckpointer,
+  type Checkpointer,
+} from './sqlite-checkpointer.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for throwaway tests. */
@@ -22,6 +27,13 @@ export interface SqliteOptions {
   observe?: StatementObserver;
   /** Spans for the hand-written ceremony statements, which bypass the wrapped dialect. */
   traceStatement?: StatementTracer;
+  /**
+   * WAL checkpoints in a worker thread (sqlite-checkpointer.ts) rather than inside the commit
+   * that crosses the threshold, on the event loop. Default on for a file; off for ':memory:'.
+   */
+  backgroundCheckpoint?: boolean;
+  /** The worker's checkpoint interval (tests). */
+  checkpointIntervalMs?: number;
 }
 
 /**
@@ -45,6 +57,14 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   );
   const db = new Kysely<Database>({ dialect: opts.wrapDialect?.(dialect) ?? dialect });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+  let checkpointer: Checkpointer | undefined;
+  if (opts.path !== ':memory:' && opts.backgroundCheckpoint === true) {
+    checkpointer = startCheckpointer({
+      path: opts.path,
+      ...(opts.checkpointIntervalMs ? { intervalMs: opts.checkpointIntervalMs } : {}),
+    });
+    native.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  }
   const hot = sqliteCeremonies(
     native,
     (fn) => db.connection().execute(async () => fn()),
@@ -69,6 +89,9 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
     },
     // The connection Kysely uses: its data_version moves only for other connections' commits.
     appChanges: () => sqliteAppChanges(native),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
   });
 }
