@@ -6,7 +6,7 @@ import { KeyCache } from './domain/ceremonies/key-cache.js';
 import type { DomainDeps } from './domain/deps.js';
 import { systemClock, type Clock } from './domain/ports.js';
 import { LiveSettings, ROTATABLE_KEYS } from './http/auth/live-settings.js';
-import { buildApp } from './http/build-app.js';
+import { buildApp, type BuildAppOptions } from './http/build-app.js';
 import type { KyselyStorage } from './storage/kysely/kysely-storage.js';
 import { WebhookDispatcher } from './domain/webhooks/dispatcher.js';
 import { httpSender } from './domain/webhooks/send.js';
@@ -121,11 +121,11 @@ export async function startServer(
     live,
   };
   // Set once the dispatcher exists; requests cannot arrive before listen() anyway.
-  let wake = () => {};
+  let wake: NonNullable<BuildAppOptions['afterWrite']> = () => {};
   try {
     app = built = await buildApp(deps, {
       ...(opts.logger === undefined ? {} : { logger: opts.logger }),
-      afterWrite: () => wake(),
+      afterWrite: (write) => wake(write),
       ...(tracing ? { tracing } : {}),
     });
   } catch (err) {
@@ -191,7 +191,8 @@ export async function startServer(
   timer?.unref();
 
   const webhooks = config.webhooks ? startWebhooks(config, app, storage, deps.clock) : undefined;
-  if (webhooks) wake = () => webhooks.wake();
+  if (webhooks)
+    wake = (write) => (write.webhookEndpoints ? webhooks.endpointsChanged() : webhooks.wake());
 
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -271,6 +272,8 @@ export async function startServer(
  * The webhook dispatcher of this node (domain/webhooks/dispatcher.ts). It polls the outbox every
  * second, and is woken right after a request that may have written an event (buildApp's
  * afterWrite), so a delivery usually leaves within milliseconds of its commit, not at the poll.
+ * While its last poll found no enabled endpoint in the database, a wake is a no-op (no claim per
+ * write) unless the request was one of the admin API's webhook changes.
  */
 function startWebhooks(
   config: Readonly<Config>,

@@ -21,6 +21,7 @@ import type {
 import type {
   AttemptOutcome,
   ClaimedDelivery,
+  ClaimResult,
   DeliverySource,
   WebhookTarget,
 } from './webhooks/queue-types.js';
@@ -520,13 +521,9 @@ export interface Storage {
      * endpoint, unleased or with an expired lease) to `node` until now + leaseMs, oldest due
      * first, in one statement. Of concurrent callers on any number of nodes, each delivery goes
      * to exactly one; a lease that expired (its node died) makes the delivery claimable again.
+     * Also says, at no extra round trip, whether any endpoint is enabled at all.
      */
-    claim(q: {
-      node: string;
-      now: number;
-      leaseMs: number;
-      limit: number;
-    }): Promise<ClaimedDelivery[]>;
+    claim(q: { node: string; now: number; leaseMs: number; limit: number }): Promise<ClaimResult>;
     /**
      * The endpoints and source rows of claimed deliveries. Missing entries mean the endpoint or
      * the source row is gone (deleted, purged by retention).

@@ -47,9 +47,12 @@ export interface BuildAppOptions {
   tracing?: Tracing;
   /**
    * Called after each answered request that may have written (any method but GET, HEAD and
-   * OPTIONS): server.ts wakes the webhook dispatcher with it.
+   * OPTIONS): server.ts wakes the webhook dispatcher with it. `webhookEndpoints` is true for
+   * the admin API's routes that may create or enable an endpoint or queue a delivery (their
+   * route config says so), which the dispatcher must not skip even when it knows of no enabled
+   * endpoint; it costs nothing per request, no query.
    */
-  afterWrite?: () => void;
+  afterWrite?: (write: { webhookEndpoints: boolean }) => void;
 }
 
 /**
@@ -155,7 +158,8 @@ export async function buildApp(
   const afterWrite = opts.afterWrite;
   if (afterWrite)
     app.addHook('onResponse', async (req) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') afterWrite();
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS')
+        afterWrite({ webhookEndpoints: req.routeOptions.config.webhookEndpointsChange === true });
     });
 
   // Before any route plugin, so its hooks see every route. Off unless a metrics token is set at

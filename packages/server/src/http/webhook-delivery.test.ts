@@ -1,7 +1,7 @@
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CeremonyClient, startTestServer, type TestServer } from '../testing/index.js';
 import {
   insertWebhookEndpoint,
@@ -74,8 +74,8 @@ describe('webhook delivery from a running server', () => {
     );
     expect((await client.backend('DELETE', `/users/${userId}`)).status).toBe(200);
 
-    // Woken after each request: every event arrives within moments, well before a 1 s poll
-    // would matter.
+    // The endpoint was inserted behind the node's back (as the CLI or another node would): the
+    // first events may wait for the next poll (1 s) to see it, later ones leave on a wake.
     await receiver.waitForIds(5, 10_000);
     const got = received();
     expect(got.map((d) => d.type).sort()).toEqual(
@@ -176,6 +176,62 @@ describe('a node with PASSKEYD_WEBHOOKS=false', () => {
         .select(['status', 'attempts'])
         .execute();
       expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
+    } finally {
+      await server.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('a node whose database has no enabled webhook endpoint', () => {
+  it('claims only at its polls, not after each write, until an endpoint is added through its admin API', async () => {
+    const receiver = await startWebhookReceiver();
+    let claims = 0;
+    const server = await startTestServer({
+      origins: [ORIGIN],
+      env: { PASSKEYD_WEBHOOK_ALLOW_PRIVATE: 'true' },
+      // Every claim reads webhook_deliveries first; nothing else here does (no /metrics).
+      observeStorage: (sql) => {
+        if (/from "webhook_deliveries"/i.test(sql)) claims++;
+      },
+    });
+    try {
+      const client = new CeremonyClient(server.baseUrl, server.appId, server.apiKey, ORIGIN);
+      // The first poll, made at start, has found no endpoint.
+      for (let i = 0; i < 100 && claims === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      const before = claims;
+      const started = Date.now();
+      // Ten writes, each further apart than the 50 ms that lets one wake claim.
+      for (let i = 0; i < 10; i++) {
+        await client.createRegisterTransaction(`user-${randomUUID()}`);
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      const polls = Math.ceil((Date.now() - started) / 1_000) + 1;
+      expect(claims - before).toBeLessThanOrEqual(polls);
+
+      // An endpoint added here makes this node's wakes count again at once.
+      const changed = vi.spyOn(server.server.webhooks!, 'endpointsChanged');
+
+      const res = await fetch(`${server.baseUrl}/v1/admin/apps/${server.appId}/webhooks`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${server.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ url: receiver.url }),
+      });
+      expect(res.status).toBe(201);
+      expect(changed).toHaveBeenCalledTimes(1);
+      expect((await client.register(new TestAuthenticator(), `user-${randomUUID()}`)).status).toBe(
+        200,
+      );
+      // The endpoint's own audit row (admin.webhook.created) and the registration.
+      await receiver.waitForIds(2, 5_000);
+      expect(
+        receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type).sort(),
+      ).toEqual(['admin.webhook.created', 'passkey.registered']);
+      expect(changed).toHaveBeenCalledTimes(1);
     } finally {
       await server.close();
       await receiver.close();

@@ -98,7 +98,7 @@ export function describeWebhookQueueContract(
     }
 
     const claimAll = async (s: KyselyStorage, node: string, now = NOW, limit = 100) =>
-      s.webhookQueue.claim({ node, now, leaseMs: LEASE, limit });
+      (await s.webhookQueue.claim({ node, now, leaseMs: LEASE, limit })).claimed;
 
     it('claims a delivery made by the fan-out trigger once, with its public event name', async () => {
       const { appId, endpointId } = await appWithEndpoint();
@@ -282,6 +282,42 @@ export function describeWebhookQueueContract(
       expect(await a.webhookQueue.stats()).toEqual({ pending: 0, oldestPendingCreatedAt: null });
       expect(await a.webhookQueue.lastSuccessOrChange(endpointId)).toBe(NOW);
       expect(await a.webhookQueue.lastSuccessOrChange(uid('whe'))).toBeUndefined();
+    });
+
+    it('says in the claim whether any endpoint is enabled, as every node sees it', async () => {
+      const claim = (s: KyselyStorage, now = NOW) =>
+        s.webhookQueue.claim({ node: 'node-a', now, leaseMs: LEASE, limit: 100 });
+      // The endpoints of the tests before are all disabled (afterEach), some with deliveries
+      // still pending: none can be claimed, and the claim says no endpoint can receive anything.
+      expect(await claim(a)).toEqual({ claimed: [], enabledEndpoints: false });
+      const { appId, endpointId } = await appWithEndpoint();
+      // Made through one storage, seen by the other's next claim, with nothing due yet.
+      expect(await claim(b)).toEqual({ claimed: [], enabledEndpoints: true });
+      await event(appId);
+      const first = await claim(b);
+      expect(first).toMatchObject({ claimed: [{ endpointId }], enabledEndpoints: true });
+      // Failed, due again at once, and its endpoint disabled: pending but not claimable.
+      await b.webhookQueue.complete(first.claimed[0]!.id, 'node-a', {
+        status: 'pending',
+        attemptAt: NOW,
+        nextAttemptAt: NOW,
+        statusCode: 500,
+        latencyMs: 3,
+        error: 'HTTP 500',
+        responseExcerpt: null,
+      });
+      expect(await a.webhookQueue.disableEndpoint(endpointId, 'test', NOW)).toBe(true);
+      expect(await claim(b)).toEqual({ claimed: [], enabledEndpoints: false });
+      // Re-enabled: the waiting delivery is claimed by the claim that sees the endpoint.
+      await a.db
+        .updateTable('webhook_endpoints')
+        .set({ enabled: 1 })
+        .where('id', '=', endpointId)
+        .execute();
+      expect(await claim(b)).toMatchObject({
+        claimed: [{ id: first.claimed[0]!.id, attempts: 1 }],
+        enabledEndpoints: true,
+      });
     });
 
     it('sends an instance-wide audit row only to endpoints that name its type', async () => {

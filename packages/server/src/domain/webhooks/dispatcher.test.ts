@@ -12,7 +12,7 @@ import {
   type WebhookReceiver,
 } from '../../testing/webhook-fixtures.js';
 import { recordEvent } from '../events.js';
-import { systemClock, type Clock } from '../ports.js';
+import { systemClock, type Clock, type Storage } from '../ports.js';
 import { RETRY_SCHEDULE_MS } from './backoff.js';
 import { WebhookDispatcher, type DeliveryOutcome } from './dispatcher.js';
 import { EXCERPT_CHARS, httpSender } from './send.js';
@@ -66,8 +66,36 @@ async function anApp(): Promise<string> {
   return id;
 }
 
+/** The test storage, counting the claims made through it (once each has answered). */
+function countingClaims() {
+  const counted = { claims: 0, storage: storage as Storage };
+  const webhookQueue: Storage['webhookQueue'] = {
+    ...storage.webhookQueue,
+    claim: async (q) => {
+      const r = await storage.webhookQueue.claim(q);
+      counted.claims++;
+      return r;
+    },
+  };
+  counted.storage = new Proxy(storage, {
+    get: (target, key) => {
+      if (key === 'webhookQueue') return webhookQueue;
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return counted;
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+async function until(ok: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !ok(); await sleep(10))
+    if (Date.now() > end) throw new Error('timed out');
+}
+
 function dispatcher(
   o: {
+    storage?: Storage;
     clock?: Clock;
     allowPrivate?: boolean;
     timeoutMs?: number;
@@ -78,7 +106,7 @@ function dispatcher(
   } = {},
 ) {
   const d = new WebhookDispatcher({
-    storage,
+    storage: o.storage ?? storage,
     clock: o.clock ?? systemClock,
     send: httpSender({ timeoutMs: o.timeoutMs ?? 5_000, allowPrivate: o.allowPrivate ?? true }),
     leaseMs: 15_000,
@@ -395,6 +423,53 @@ describe('webhook dispatcher', () => {
     await signIn(appId);
     d.wake();
     await r.waitForIds(1, 2_000);
+  });
+
+  it('makes no claim on a wake while no endpoint is enabled, until a poll sees one', async () => {
+    const counted = countingClaims();
+    const r = await receiver();
+    const appId = await anApp();
+    const d = dispatcher({ storage: counted.storage, pollMs: 1_500 });
+    d.start();
+    // The first poll: every endpoint of the tests before is disabled (afterEach).
+    await until(() => counted.claims === 1);
+    // Writes on this node (each request's afterWrite): nothing to claim, so no claim at all.
+    for (let i = 0; i < 10; i++) {
+      d.wake();
+      await sleep(60);
+    }
+    expect(counted.claims).toBe(1);
+    // An endpoint made elsewhere (another node, the CLI): only the poll can tell this node.
+    await insertWebhookEndpoint(storage.db, { appId, url: r.url });
+    d.wake();
+    await sleep(60);
+    expect(counted.claims).toBe(1);
+    await until(() => counted.claims === 2, 5_000);
+    // Seen: a wake claims at once again, without waiting for the next poll (1.5 s on).
+    await signIn(appId);
+    const woken = Date.now();
+    d.wake();
+    await r.waitForIds(1, 1_000);
+    expect(Date.now() - woken).toBeLessThan(1_000);
+    expect(counted.claims).toBe(3);
+  });
+
+  it('claims on the next wake once told of an endpoint change on this node', async () => {
+    const counted = countingClaims();
+    const r = await receiver();
+    const appId = await anApp();
+    const d = dispatcher({ storage: counted.storage, pollMs: 60_000 });
+    d.start();
+    await until(() => counted.claims === 1);
+    await insertWebhookEndpoint(storage.db, { appId, url: r.url });
+    await signIn(appId);
+    d.wake();
+    await sleep(100);
+    expect(counted.claims).toBe(1);
+    // What the admin API's webhook routes do through afterWrite (build-app.ts).
+    d.endpointsChanged();
+    await r.waitForIds(1, 2_000);
+    expect(counted.claims).toBe(2);
   });
 
   it('finishes the attempt under way when stopped and leaves nothing leased', async () => {

@@ -54,6 +54,12 @@ export class WebhookDispatcher {
   #wakeUp: (() => void) | undefined;
   #woken = false;
   #lastClaimAt = 0;
+  /**
+   * What the last claim said: is any endpoint enabled, on any node's database? While it said
+   * none, wake() does nothing and only the poll claims (see wake()). Unknown before the first
+   * claim, which start() makes at once: counted as yes.
+   */
+  #endpoints = true;
 
   constructor(opts: DispatcherOptions) {
     this.node = opts.node ?? `${hostname()}:${process.pid}:${randomToken(6)}`;
@@ -74,10 +80,35 @@ export class WebhookDispatcher {
     this.#loop = this.#run();
   }
 
-  /** Something was committed on this node: look for due deliveries now rather than at the poll. */
+  /**
+   * Something was committed on this node: look for due deliveries now rather than at the poll.
+   *
+   * A no-op while the last claim found no enabled endpoint in the database (the common case of a
+   * node whose instance uses no webhooks): deliveries are made only for enabled endpoints
+   * (migration 012's triggers), so nothing can be due, and a claim per write would be wasted
+   * round trips. Nothing is lost by it: an endpoint created or enabled on any node (or by the
+   * CLI) is seen by this node's next poll (pollMs, 1 s), and every delivery made before then is
+   * claimed by that poll's claim, since it is the claim that sees the endpoint; only the
+   * deliveries of that first second wait for the poll instead of leaving on a wake. From then
+   * on wakes count again, until a poll sees none enabled. A change through this node's admin API
+   * need not wait for the poll: the webhook routes call endpointsChanged() instead.
+   */
   wake(): void {
+    if (!this.#endpoints) return;
     this.#woken = true;
     this.#wakeUp?.();
+  }
+
+  /**
+   * An endpoint was created or enabled, or a delivery queued, through this node (the admin API's
+   * webhook routes, via buildApp's afterWrite): wake now, and let wakes count again, even if the
+   * last claim found no enabled endpoint; the claim this wake makes learns the truth. Costs no
+   * query of its own. A claim already under way that answers "none" cannot undo it: the wake
+   * set #woken after that claim began, so another claim follows at once.
+   */
+  endpointsChanged(): void {
+    this.#endpoints = true;
+    this.wake();
   }
 
   /**
@@ -135,12 +166,13 @@ export class WebhookDispatcher {
     const { storage, clock } = this.#o;
     this.#woken = false;
     this.#lastClaimAt = Date.now();
-    const claimed = await storage.webhookQueue.claim({
+    const { claimed, enabledEndpoints } = await storage.webhookQueue.claim({
       node: this.node,
       now: clock.now(),
       leaseMs: this.#o.leaseMs,
       limit: this.#o.concurrency,
     });
+    this.#endpoints = enabledEndpoints;
     if (!claimed.length) return 0;
     const { targets, sources } = await storage.webhookQueue.load(claimed);
     await Promise.all(

@@ -18,6 +18,18 @@ export interface ClaimedDelivery {
   createdAt: number;
 }
 
+/** What one claim (Storage.webhookQueue.claim) found, in the claim's own round trip. */
+export interface ClaimResult {
+  claimed: ClaimedDelivery[];
+  /**
+   * Whether the database has any enabled endpoint at all, whatever was due. false means nothing
+   * can become due until one is created or enabled (deliveries are made only for enabled
+   * endpoints, and those of disabled ones are not claimed): the dispatcher stops claiming on
+   * wake-ups until a poll sees one (dispatcher.ts).
+   */
+  enabledEndpoints: boolean;
+}
+
 /** What the dispatcher needs of an endpoint to send to it. */
 export interface WebhookTarget {
   id: string;

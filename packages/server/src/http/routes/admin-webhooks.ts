@@ -28,6 +28,18 @@ import {
 import { webhookDeliveryToWire, webhookEndpointToWire } from '../webhook-presenters.js';
 import { adminAuth } from './admin.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route may create or enable an endpoint, or queue a delivery: buildApp's afterWrite
+     * says so, and server.ts tells this node's dispatcher, which then claims on the next wake
+     * even if its last poll found no enabled endpoint (dispatcher.ts endpointsChanged).
+     */
+    webhookEndpointsChange?: boolean;
+  }
+}
+const endpointsChange = { webhookEndpointsChange: true };
+
 /**
  * Webhook endpoint management (issue 15, docs/webhooks.md) under /v1/admin/apps/:appId, with
  * the admin API's guard. Delivery itself is the dispatcher's. Each mutating route names its
@@ -66,7 +78,7 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> =
   scope.post(
     '/apps/:appId/webhooks',
     {
-      config: { audit: { type: 'admin.webhook.created' } },
+      config: { audit: { type: 'admin.webhook.created' }, ...endpointsChange },
       schema: {
         tags,
         security,
@@ -116,7 +128,7 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> =
   scope.patch(
     '/apps/:appId/webhooks/:endpointId',
     {
-      config: { audit: { type: 'admin.webhook.updated' } },
+      config: { audit: { type: 'admin.webhook.updated' }, ...endpointsChange },
       schema: {
         tags,
         security,
@@ -201,6 +213,7 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> =
   scope.post(
     '/apps/:appId/webhooks/:endpointId/test',
     {
+      config: endpointsChange,
       schema: {
         tags,
         security,
@@ -252,7 +265,7 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> =
   scope.post(
     '/apps/:appId/webhook-deliveries/:deliveryId/redeliver',
     {
-      config: { audit: { type: 'admin.webhook.redelivered' } },
+      config: { audit: { type: 'admin.webhook.redelivered' }, ...endpointsChange },
       schema: {
         tags,
         security,

@@ -11,6 +11,7 @@ import type { Database } from '../schema.js';
 import type { RepoContext } from './context.js';
 
 const n = (v: number | string | null): number => Number(v);
+const truthy = (v: unknown): boolean => v === true || Number(v) === 1;
 
 /** The webhook outbox (migration 012) for the dispatcher: claim with a lease, load, settle. */
 export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'] {
@@ -26,16 +27,32 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
       // statement is atomic as it is. Only the deliveries' rows are locked (OF d): locking the
       // endpoint too would make concurrent claims skip every delivery of a busy endpoint.
       // Most polls find nothing: a plain read first keeps an idle poll from taking SQLite's
-      // write lock (or PostgreSQL row locks) once a second on every node.
-      const any = await ctx.db
-        .selectFrom('webhook_deliveries as d')
-        .select('d.id')
-        .where('d.status', '=', 'pending')
-        .where('d.next_attempt_at', '<=', now)
-        .where((w) => w.or([w('d.lease_until', 'is', null), w('d.lease_until', '<=', now)]))
-        .limit(1)
-        .executeTakeFirst();
-      if (!any) return [];
+      // write lock (or PostgreSQL row locks) once a second on every node. The same statement
+      // says whether any endpoint is enabled at all, which the dispatcher needs to know
+      // (ClaimResult), so learning it costs no round trip; and with none enabled the UPDATE is
+      // skipped even when deliveries of disabled endpoints are due (they wait, not claimed).
+      const probe = await ctx.db
+        .selectNoFrom((eb) => [
+          eb
+            .exists(eb.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1))
+            .as('endpoints'),
+          eb
+            .exists(
+              eb
+                .selectFrom('webhook_deliveries as d')
+                .select('d.id')
+                .where('d.status', '=', 'pending')
+                .where('d.next_attempt_at', '<=', now)
+                .where((w) =>
+                  w.or([w('d.lease_until', 'is', null), w('d.lease_until', '<=', now)]),
+                ),
+            )
+            .as('due'),
+        ])
+        .executeTakeFirstOrThrow();
+      // PostgreSQL answers booleans, SQLite 0 or 1.
+      const enabledEndpoints = truthy(probe.endpoints);
+      if (!enabledEndpoints || !truthy(probe.due)) return { claimed: [], enabledEndpoints };
       const rs = await ctx.db
         .updateTable('webhook_deliveries')
         .set({ lease_until: now + leaseMs, leased_by: node })
@@ -63,7 +80,7 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
           'created_at',
         ])
         .execute();
-      return rs.map((r): ClaimedDelivery => ({
+      const claimed = rs.map((r): ClaimedDelivery => ({
         id: r.id,
         endpointId: r.endpoint_id,
         appId: r.app_id,
@@ -73,6 +90,7 @@ export function webhookQueueRepository(ctx: RepoContext): Storage['webhookQueue'
         attempts: n(r.attempts),
         createdAt: n(r.created_at),
       }));
+      return { claimed, enabledEndpoints };
     },
 
     load: async (claimed) => {
