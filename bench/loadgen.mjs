@@ -27,7 +27,7 @@ class HttpError extends Error {
 }
 
 function call(step, path, body, headers, samples) {
-  const payload = JSON.stringify(body);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = request(
@@ -35,11 +35,15 @@ function call(step, path, body, headers, samples) {
         agent,
         host: target.host,
         port: target.port,
-        method: 'POST',
+        method: payload === undefined ? 'GET' : 'POST',
         path,
         headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
+          ...(payload === undefined
+            ? {}
+            : {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              }),
           ...headers,
         },
       },
@@ -222,6 +226,13 @@ const SCENARIOS = {
     );
     await call('verify', '/floor/verify', { nonce: `nce_${'n'.repeat(43)}` }, backend(), s);
   },
+  /**
+   * GET /readyz: one `select 1`, one database round trip. The round-trip count's unit: what a
+   * known single round trip costs through the delay proxy on this machine, wake-ups included.
+   */
+  async ready(_device, s) {
+    await call('ready', '/readyz', undefined, {}, s);
+  },
   /** A sign-in the user walks away from: B2 → F3, never finished. */
   async abandon(device, s) {
     const tx = await call(
@@ -320,8 +331,9 @@ async function run(job) {
   };
 
   const one = async (scheduledAt) => {
-    const device = job.scenario === 'register' ? null : pool.pop();
-    if (job.scenario !== 'register' && !device) {
+    const needsNoPasskey = job.scenario === 'register' || job.scenario === 'ready';
+    const device = needsNoPasskey ? null : pool.pop();
+    if (!needsNoPasskey && !device) {
       errors['no free passkey (raise --active)'] =
         (errors['no free passkey (raise --active)'] ?? 0) + 1;
       return;

@@ -71,16 +71,19 @@ describe('side by side', () => {
     const rt = {
       delayMs: 2,
       ceremonies: {
-        authenticate: { roundTrips: 4.2, counted: 4, target: 4 },
-        discoverable: { roundTrips: 2.9, counted: 3.25, target: 3 },
-        register: { roundTrips: NaN, counted: NaN, target: 4 },
+        authenticate: { roundTrips: 4.2, calibrated: 3.98, counted: 4, target: 4 },
+        discoverable: { roundTrips: 2.9, calibrated: 3.04, counted: 3.25, target: 3 },
+        register: { roundTrips: NaN, calibrated: NaN, counted: NaN, target: 4 },
       },
     };
     expect(roundTripTargets(rt).map((t) => [t.measured, t.met])).toEqual([
       ['4.2', false],
       ['2.9', true],
       ['–', false],
-      // Counted by the proxy; a ceremony whose counted run failed has no row.
+      // In units of one /readyz round trip, then counted by the proxy; a ceremony whose run
+      // failed has no row of those.
+      ['3.98', true],
+      ['3.04', false],
       ['4.00', true],
       ['3.25', false],
     ]);
