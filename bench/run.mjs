@@ -466,8 +466,10 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
         scenario: 'authenticate',
       });
       await stopServer();
+      // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): the main
+      // thread's (0) is the server's; the SQLite checkpoint worker has one of its own.
       const file = readdirSync(profDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
+        .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))
         .map((f) => join(profDir, f))
         .sort()
         .at(-1);

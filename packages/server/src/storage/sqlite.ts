@@ -84,8 +84,18 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
       // another request has open on it.
       await d.connection().execute(async () => {
         native.exec('PRAGMA incremental_vacuum');
-        native.pragma('wal_checkpoint(TRUNCATE)');
       });
+      // A TRUNCATE that finds the checkpoint worker mid-checkpoint answers busy at once (the
+      // checkpoint lock has no busy handler): it is tried again, the connection given back in
+      // between, for up to about a second; after that the next purge truncates.
+      for (let i = 0; i < 50; i++) {
+        const busy = await d.connection().execute(async () => {
+          const [r] = native.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+          return r?.busy !== 0;
+        });
+        if (!busy) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     // The connection Kysely uses: its data_version moves only for other connections' commits.
     appChanges: () => sqliteAppChanges(native),
