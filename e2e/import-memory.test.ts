@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildServerIfStale,
-  E2E_ORIGIN,
-  PASSKEYD_CLI,
+  createAppWithCli,
   startNode,
   stopNode,
   type PasskeydNode,
@@ -26,7 +23,6 @@ import {
  * happened to run (one CI run on Node 24 saw 120 MiB for a body that needs a few).
  */
 
-const run = promisify(execFile);
 const ADMIN_TOKEN = 'import-memory-admin-token-0123456789abcdef';
 /** Room for the server itself (about 30 MiB of heap after start-up) and an import's working set. */
 const HEAP_MIB = 96;
@@ -63,23 +59,7 @@ afterAll(async () => {
 
 describe('a big JSON array import', () => {
   it(`streams element by element: a ${BODY_MIB} MiB body is imported by a server capped at ${HEAP_MIB} MiB of heap`, async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        PASSKEYD_CLI,
-        'app',
-        'create',
-        '--name',
-        'Import memory',
-        '--rp-id',
-        'localhost',
-        '--origin',
-        E2E_ORIGIN,
-        '--json',
-      ],
-      { env },
-    );
-    const { app_id: appId } = JSON.parse(stdout) as { app_id: string };
+    const { appId } = await createAppWithCli(env, { name: 'Import memory' });
 
     // One element per line as sqlite3 -json prints it; every record is refused (no
     // external_id), so the database stays out of the measurement.

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -19,10 +17,10 @@ import {
 import { managementApi } from './support/passkeyd-backend.js';
 import {
   buildServerIfStale,
+  createAppWithCli,
   E2E_ORIGIN,
   finish,
   killNode,
-  PASSKEYD_CLI,
   start,
   startNode,
   stopNode,
@@ -35,7 +33,6 @@ import {
  * and a dead node's leases expire), and two nodes delivering one burst claim each attempt once.
  */
 
-const run = promisify(execFile);
 const METRICS_TOKEN = 'webhooks-e2e-metrics-token-0123456789abcdef';
 const BURST = 500;
 const WORKERS = 10;
@@ -91,26 +88,7 @@ describeWithPostgres(
 
     /** An app with one endpoint at a fresh receiver, and WORKERS users with a passkey each. */
     async function setUp(node: PasskeydNode, answer?: Parameters<typeof startWebhookReceiver>[0]) {
-      const { stdout } = await run(
-        process.execPath,
-        [
-          PASSKEYD_CLI,
-          'app',
-          'create',
-          '--name',
-          'Webhooks',
-          '--rp-id',
-          'localhost',
-          '--origin',
-          E2E_ORIGIN,
-          '--json',
-        ],
-        { env },
-      );
-      const { app_id: appId, api_key: apiKey } = JSON.parse(stdout) as {
-        app_id: string;
-        api_key: string;
-      };
+      const { appId, apiKey } = await createAppWithCli(env, { name: 'Webhooks' });
       const receiver = await startWebhookReceiver(answer);
       receivers.push(receiver);
       const endpoint = await insertWebhookEndpoint(storage.db, { appId, url: receiver.url });

@@ -1,7 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /**
  * Real `passkeyd serve` processes for suites that need several nodes, a crash or a restart
@@ -30,6 +31,35 @@ export function buildServerIfStale(): void {
     cwd: repoRoot,
     stdio: 'inherit',
   });
+}
+
+/**
+ * `passkeyd app create … --json` as an operator runs it, against the database in `env`: the new
+ * app's id and its first API key. `extra`: more flags (`--transaction-ttl 10`).
+ */
+export async function createAppWithCli(
+  env: NodeJS.ProcessEnv,
+  app: { name: string; rpId?: string; origin?: string; extra?: string[] },
+): Promise<{ appId: string; apiKey: string }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      PASSKEYD_CLI,
+      'app',
+      'create',
+      '--name',
+      app.name,
+      '--rp-id',
+      app.rpId ?? 'localhost',
+      '--origin',
+      app.origin ?? E2E_ORIGIN,
+      ...(app.extra ?? []),
+      '--json',
+    ],
+    { env },
+  );
+  const created = JSON.parse(stdout) as { app_id: string; api_key: string };
+  return { appId: created.app_id, apiKey: created.api_key };
 }
 
 export interface PasskeydNode {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { appRecord } from '../testing/app-record.js';
 import { openSqliteStorage } from './sqlite.js';
 
 const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
@@ -19,26 +20,15 @@ describe('sqlite purge', () => {
       const path = join(dir, 'passkeyd.db');
       const storage = await openSqliteStorage({ path, ...checkpoints });
       try {
-        await storage.apps.create({
-          id: 'app_purge',
-          name: 'n',
-          rpId: 'example.com',
-          rpName: 'n',
-          origins: ['https://example.com'],
-          relatedOrigins: [],
-          userVerification: 'preferred',
-          authenticatorAttachment: null,
-          ceremonyTimeoutMs: 60_000,
-          transactionTtlSeconds: null,
-          hints: [],
-          preventLastPasskeyRemoval: false,
-          attestation: 'none',
-          aaguidPolicy: 'any',
-          aaguids: [],
-          requireFidoCertified: false,
-          createdAt: 1,
-          updatedAt: 1,
-        });
+        await storage.apps.create(
+          appRecord({
+            id: 'app_purge',
+            name: 'n',
+            rpName: 'n',
+            ceremonyTimeoutMs: 60_000,
+            createdAt: 1,
+          }),
+        );
         const user = await storage.users.findOrCreate({
           id: 'usr_purge',
           appId: 'app_purge',
