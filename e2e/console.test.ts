@@ -274,6 +274,33 @@ describeWithBrowser('admin console (Chromium)', () => {
     await page.getByLabel('Apple app ID').fill('ABCDE12345.example.storefront');
     await page.getByLabel('Apple app ID').press('Tab');
     await expect.poll(() => aasa.textContent()).toContain('ABCDE12345.example.storefront');
+    // Typing in one field while the other's files are still loading: the page re-renders when
+    // they arrive, and that must not wipe what is half-typed (a CI run once lost the Apple ID
+    // this way). The answer is held until the second field is typed, so the order is fixed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/well-known?*android_package=com.example.storefront*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByLabel('Android package name').fill('com.example.storefront');
+    await page.getByLabel('Android package name').press('Tab');
+    await page.getByLabel('Apple app ID').fill('FGHIJ67890.example.storefront');
+    const answered = page.waitForResponse((r) =>
+      /android_package=com\.example\.storefront/.test(r.url()),
+    );
+    release();
+    await answered;
+    // The answer's render (two frames: the state update, then Preact's commit).
+    await page.evaluate(
+      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+    );
+    expect(await page.getByLabel('Apple app ID').inputValue()).toBe(
+      'FGHIJ67890.example.storefront',
+    );
+    await page.getByLabel('Apple app ID').press('Tab');
+    await expect.poll(() => aasa.textContent()).toContain('FGHIJ67890.example.storefront');
+    await page.unroute('**/well-known?*android_package=com.example.storefront*');
     await page.getByRole('tab', { name: 'Browser' }).click();
     await shot('app');
 

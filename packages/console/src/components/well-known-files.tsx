@@ -10,6 +10,11 @@ import { CopyButton } from './copy-button.js';
  * the files, and the server validates them.
  */
 export function WellKnownFiles({ app }: { app: AdminApp }) {
+  // What is in each box (every keystroke) and what the files were asked for (on change: blur or
+  // Enter). The box shows the first: a render while the files load, which re-applies `value`,
+  // then keeps what is half-typed instead of putting back the last value asked for.
+  const [androidDraft, setAndroidDraft] = useState('');
+  const [appleDraft, setAppleDraft] = useState('');
   const [androidPackage, setAndroidPackage] = useState('');
   const [appleAppId, setAppleAppId] = useState('');
   const files = useAsync(
@@ -53,7 +58,8 @@ export function WellKnownFiles({ app }: { app: AdminApp }) {
             spellcheck={false}
             autoCapitalize="off"
             placeholder="com.example.app"
-            value={androidPackage}
+            value={androidDraft}
+            onInput={(e) => setAndroidDraft((e.target as HTMLInputElement).value)}
             onChange={(e) => setAndroidPackage((e.target as HTMLInputElement).value)}
           />
         </div>
@@ -64,7 +70,8 @@ export function WellKnownFiles({ app }: { app: AdminApp }) {
             spellcheck={false}
             autoCapitalize="off"
             placeholder="TEAMID.com.example.app"
-            value={appleAppId}
+            value={appleDraft}
+            onInput={(e) => setAppleDraft((e.target as HTMLInputElement).value)}
             onChange={(e) => setAppleAppId((e.target as HTMLInputElement).value)}
           />
         </div>
