@@ -35,6 +35,34 @@ export function TimeWindowFields(props: {
   );
 }
 
+/** A labelled select of a filter form: "all" first, then one option per [value, label]. */
+export function SelectField(props: {
+  id: string;
+  label: string;
+  value: string;
+  allLabel: string;
+  options: [value: string, label: string][];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        <option value="">{props.allLabel}</option>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /** Apply, then Clear filters while any is set, then whatever the page adds (an export link). */
 export function FilterActions(props: {
   filtered: boolean;

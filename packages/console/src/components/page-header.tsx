@@ -7,6 +7,14 @@ export interface Crumb {
   href: string;
 }
 
+/** "Apps › <app name>": the trail above every page of one app. */
+export function appCrumbs(app: { id: string; name: string }): Crumb[] {
+  return [
+    { label: 'Apps', href: '/' },
+    { label: app.name, href: `/apps/${encodeURIComponent(app.id)}` },
+  ];
+}
+
 /**
  * The page's title. On every new page it sets document.title and takes focus, so a screen
  * reader announces where a client-side navigation led and Tab starts from the top of it.

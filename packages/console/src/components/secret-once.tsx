@@ -1,19 +1,27 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { CopyButton } from './copy-button.js';
 import { Icon } from './icons.js';
 
 /**
- * A new API key, shown this once: passkeyd keeps only its hash. The panel takes focus so a
- * screen reader reads the warning first.
+ * A secret shown this once (a new API key, of which passkeyd keeps only a hash; a webhook
+ * signing secret). The panel takes focus so a screen reader reads the warning first. `children`
+ * replaces the API key's explanation.
  */
 export function SecretOnce({
   secret,
   title,
   onDone,
+  copyLabel = 'Copy API key',
+  testId = 'new-secret',
+  children,
 }: {
   secret: string;
   title: string;
   onDone: () => void;
+  copyLabel?: string;
+  testId?: string;
+  children?: ComponentChildren;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);
@@ -23,13 +31,15 @@ export function SecretOnce({
         <Icon name="key" size={20} />
         <h2 id="secret-title">{title}</h2>
       </div>
-      <p>
-        Copy it now and store it in your backend's secrets.{' '}
-        <strong>It will not be shown again</strong>: passkeyd keeps only a hash of it.
-      </p>
+      {children ?? (
+        <p>
+          Copy it now and store it in your backend's secrets.{' '}
+          <strong>It will not be shown again</strong>: passkeyd keeps only a hash of it.
+        </p>
+      )}
       <div class="secret-value">
-        <code data-testid="new-secret">{secret}</code>
-        <CopyButton text={secret} label="Copy API key" />
+        <code data-testid={testId}>{secret}</code>
+        <CopyButton text={secret} label={copyLabel} />
       </div>
       <button type="button" class="btn btn-secondary" onClick={onDone}>
         I have stored it

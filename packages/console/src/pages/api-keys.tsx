@@ -3,7 +3,7 @@ import { ApiError, api, type AdminApp, type ApiKey } from '../api.js';
 import { ErrorAlert, Loading } from '../components/alert.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Icon } from '../components/icons.js';
-import { PageHeader } from '../components/page-header.js';
+import { appCrumbs, PageHeader } from '../components/page-header.js';
 import { SecretOnce } from '../components/secret-once.js';
 import { Time } from '../components/time.js';
 import { useAsync } from '../use-async.js';
@@ -22,10 +22,7 @@ export function ApiKeysPage({ app }: { app: AdminApp }) {
     <>
       <PageHeader
         title="API keys"
-        crumbs={[
-          { label: 'Apps', href: '/' },
-          { label: app.name, href: `/apps/${encodeURIComponent(app.id)}` },
-        ]}
+        crumbs={appCrumbs(app)}
         description="Your backend sends one of these with every management API call. Keep them server-side; rotate by creating a new key, deploying it, then revoking the old one."
       />
 

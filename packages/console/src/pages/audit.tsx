@@ -8,7 +8,7 @@ import { Time } from '../components/time.js';
 import { AUDIT_LABELS } from '../format.js';
 import { Link, navigate, type Location } from '../router.js';
 import { useAsync } from '../use-async.js';
-import { FilterActions, TimeWindowFields } from '../components/filter-fields.js';
+import { FilterActions, TimeWindowFields, SelectField } from '../components/filter-fields.js';
 
 const LIMIT = 25;
 const FILTERS = ['app_id', 'type', 'actor', 'from', 'to'] as const;
@@ -158,36 +158,22 @@ export function AuditPage({ location }: { location: Location }) {
           });
         }}
       >
-        <div class="field">
-          <label for="audit-app">App</label>
-          <select
-            id="audit-app"
-            value={draft.app_id}
-            onChange={(e) => setDraft({ ...draft, app_id: e.currentTarget.value })}
-          >
-            <option value="">All apps and the instance</option>
-            {apps.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="audit-type">Action</label>
-          <select
-            id="audit-type"
-            value={draft.type}
-            onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}
-          >
-            <option value="">All actions</option>
-            {Object.entries(AUDIT_LABELS).map(([t, label]) => (
-              <option key={t} value={t}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="audit-app"
+          label="App"
+          value={draft.app_id}
+          allLabel="All apps and the instance"
+          options={apps.map((a) => [a.id, a.name])}
+          onChange={(app_id) => setDraft({ ...draft, app_id })}
+        />
+        <SelectField
+          id="audit-type"
+          label="Action"
+          value={draft.type}
+          allLabel="All actions"
+          options={Object.entries(AUDIT_LABELS)}
+          onChange={(type) => setDraft({ ...draft, type })}
+        />
         <div class="field">
           <label for="audit-actor">Actor</label>
           <input

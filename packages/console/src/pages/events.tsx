@@ -3,12 +3,12 @@ import { api, type AdminApp } from '../api.js';
 import { ActivityChart, totals } from '../components/activity-chart.js';
 import { ErrorAlert, Loading } from '../components/alert.js';
 import { EventTable } from '../components/event-list.js';
-import { PageHeader } from '../components/page-header.js';
+import { appCrumbs, PageHeader } from '../components/page-header.js';
 import { Pager } from '../components/pager.js';
 import { EVENT_LABELS } from '../format.js';
 import { navigate, type Location } from '../router.js';
 import { useAsync } from '../use-async.js';
-import { FilterActions, TimeWindowFields } from '../components/filter-fields.js';
+import { FilterActions, TimeWindowFields, SelectField } from '../components/filter-fields.js';
 
 const LIMIT = 25;
 
@@ -127,10 +127,7 @@ export function EventsPage({ app, location }: { app: AdminApp; location: Locatio
     <>
       <PageHeader
         title="Events"
-        crumbs={[
-          { label: 'Apps', href: '/' },
-          { label: app.name, href: `/apps/${encodeURIComponent(app.id)}` },
-        ]}
+        crumbs={appCrumbs(app)}
         description="Registrations, sign-ins (and failed ones), renames, revocations and deletions, newest first."
       />
       <Activity app={app} />
@@ -149,21 +146,14 @@ export function EventsPage({ app, location }: { app: AdminApp; location: Locatio
           });
         }}
       >
-        <div class="field">
-          <label for="filter-type">Type</label>
-          <select
-            id="filter-type"
-            value={draft.type}
-            onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}
-          >
-            <option value="">All types</option>
-            {Object.entries(EVENT_LABELS).map(([t, label]) => (
-              <option key={t} value={t}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="filter-type"
+          label="Type"
+          value={draft.type}
+          allLabel="All types"
+          options={Object.entries(EVENT_LABELS)}
+          onChange={(type) => setDraft({ ...draft, type })}
+        />
         <div class="field">
           <label for="filter-user">User (external id)</label>
           <input

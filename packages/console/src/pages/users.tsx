@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type AdminApp } from '../api.js';
 import { ErrorAlert, Loading } from '../components/alert.js';
 import { Icon } from '../components/icons.js';
-import { PageHeader } from '../components/page-header.js';
+import { appCrumbs, PageHeader } from '../components/page-header.js';
 import { Pager } from '../components/pager.js';
 import { Time } from '../components/time.js';
 import { Link, navigate, type Location } from '../router.js';
@@ -31,10 +31,7 @@ export function UsersPage({ app, location }: { app: AdminApp; location: Location
     <>
       <PageHeader
         title="Users"
-        crumbs={[
-          { label: 'Apps', href: '/' },
-          { label: app.name, href: `/apps/${encodeURIComponent(app.id)}` },
-        ]}
+        crumbs={appCrumbs(app)}
         description="People who started registering a passkey with this app, by the external id your backend gave them."
       />
       <form

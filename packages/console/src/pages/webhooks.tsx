@@ -1,10 +1,10 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError, type AdminApp } from '../api.js';
 import { ErrorAlert, Loading } from '../components/alert.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { CopyButton } from '../components/copy-button.js';
 import { Icon } from '../components/icons.js';
-import { PageHeader } from '../components/page-header.js';
+import { appCrumbs, PageHeader } from '../components/page-header.js';
+import { SecretOnce } from '../components/secret-once.js';
 import { Time } from '../components/time.js';
 import { useAsync } from '../use-async.js';
 import {
@@ -30,10 +30,7 @@ export function WebhooksPage({ app }: { app: AdminApp }) {
     <>
       <PageHeader
         title="Webhooks"
-        crumbs={[
-          { label: 'Apps', href: '/' },
-          { label: app.name, href: `/apps/${encodeURIComponent(app.id)}` },
-        ]}
+        crumbs={appCrumbs(app)}
         description="passkeyd POSTs a signed JSON message (Standard Webhooks) to these URLs when something happens in this app: passkeys registered or revoked, failed sign-ins, admin changes. Delivery is at least once; receivers de-duplicate by the webhook-id header."
       />
 
@@ -117,28 +114,21 @@ function WebhookSecret({
   note?: string | undefined;
   onDone: () => void;
 }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => ref.current?.focus(), []);
   return (
-    <div class="secret-once" ref={ref} tabIndex={-1} role="region" aria-labelledby="secret-title">
-      <div class="secret-head">
-        <Icon name="key" size={20} />
-        <h2 id="secret-title">{title}</h2>
-      </div>
+    <SecretOnce
+      title={title}
+      secret={value}
+      onDone={onDone}
+      copyLabel="Copy signing secret"
+      testId="webhook-secret"
+    >
       <p>
         Your receiver verifies each delivery with it (for example{' '}
         <code>new Webhook(secret).verify(body, headers)</code> from the standardwebhooks package).{' '}
         <strong>It will not be shown again.</strong>
       </p>
       {note ? <p>{note}</p> : null}
-      <div class="secret-value">
-        <code data-testid="webhook-secret">{value}</code>
-        <CopyButton text={value} label="Copy signing secret" />
-      </div>
-      <button type="button" class="btn btn-secondary" onClick={onDone}>
-        I have stored it
-      </button>
-    </div>
+    </SecretOnce>
   );
 }
 
