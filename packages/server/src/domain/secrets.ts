@@ -1,8 +1,26 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Random bytes are drawn from the CSPRNG 4 KiB at a time and handed out once each, front to
+ * back: a sign-in asks for six small tokens, and one call per token cost more than the bytes
+ * (Node's own randomUUID keeps a cache the same way). Every byte is used for one token only.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let offset = POOL_BYTES;
 
 /** Unpadded base64url of `n` random bytes from the OS CSPRNG. */
 export function randomToken(bytes: number): string {
-  return randomBytes(bytes).toString('base64url');
+  if (bytes > POOL_BYTES) return randomFillSync(Buffer.alloc(bytes)).toString('base64url');
+  if (offset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const token = pool.toString('base64url', offset, offset + bytes);
+  // Zeroed once handed out, so a later read of the pool cannot recover an issued token.
+  pool.fill(0, offset, offset + bytes);
+  offset += bytes;
+  return token;
 }
 
 /** Ids are prefixed so a pasted value says what it is; 16 random bytes make them unguessable. */

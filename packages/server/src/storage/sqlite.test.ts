@@ -7,6 +7,7 @@ import { openSqliteStorage } from './sqlite.js';
 import { describeStorageContract } from './storage.contract.js';
 import { describeCeremonyContract } from './ceremonies/ceremonies.contract.js';
 import { describeWebhookQueueContract } from './webhook-queue.contract.js';
+import { appRecord } from '../testing/app-record.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'passkeyd-sqlite-'));
@@ -95,6 +96,57 @@ describe('sqlite storage', () => {
       await storage.close();
       expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives ceremony requests that arrive together one commit, and a request alone its own', async () => {
+    const dir = tempDir();
+    let commits = 0;
+    const storage = await openSqliteStorage({
+      path: join(dir, 'passkeyd.db'),
+      observe: (text) => {
+        if (text === 'COMMIT') commits++;
+      },
+    });
+    try {
+      const now = Date.now();
+      await storage.apps.create(appRecord({ id: 'app_group', createdAt: now, updatedAt: now }));
+      const key = { prefix: 'pkd_group', secretHash: 'hash_group' };
+      await storage.apiKeys.create({
+        id: 'key_group',
+        appId: 'app_group',
+        name: 'k',
+        ...key,
+        createdAt: now,
+        lastUsedAt: now,
+        revokedAt: null,
+      });
+      const begin = (i: number) =>
+        storage.ceremonies.beginTransaction({
+          key,
+          appId: 'app_group',
+          kind: 'register',
+          externalId: `user-${i}`,
+          newUser: { id: `usr_group_${i}`, webauthnUserId: `wid_group_${i}` },
+          transaction: {
+            id: `txn_group_${i}`,
+            passkeyDisplayName: null,
+            hints: null,
+            userVerification: null,
+            expiresAt: now + 60_000,
+          },
+          now,
+        });
+      commits = 0;
+      const together = await Promise.all(Array.from({ length: 10 }, (_, i) => begin(i)));
+      expect(together.every((r) => r.ok)).toBe(true);
+      expect(commits).toBe(1);
+      commits = 0;
+      for (let i = 10; i < 13; i++) expect((await begin(i)).ok).toBe(true);
+      expect(commits).toBe(3);
+    } finally {
+      await storage.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -10,6 +10,7 @@ import type { ApiKey, CeremonyKind } from '../../domain/types.js';
 import type { StatementTracer } from '../../tracing/statement-spans.js';
 import * as rows from '../kysely/rows.js';
 import { isSqliteUnavailable, unavailable } from '../kysely/unavailable.js';
+import { groupCommit, type GroupCommitOptions } from '../sqlite-group-commit.js';
 import {
   apiKeyOf,
   beganHandshake,
@@ -84,13 +85,17 @@ const SQL = {
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',
   rollback: 'ROLLBACK',
+  savepoint: 'SAVEPOINT ceremony',
+  release: 'RELEASE ceremony',
+  rollbackTo: 'ROLLBACK TO ceremony',
 } as const;
 
 type Name = keyof typeof SQL;
 
 /**
  * The ceremony requests on SQLite: each one short transaction (BEGIN IMMEDIATE … COMMIT) of
- * better-sqlite3 statements prepared once. IMMEDIATE takes the database's one write lock before
+ * better-sqlite3 statements prepared once, shared with the requests that arrive in the same turn
+ * of the event loop, each in a savepoint (sqlite-group-commit.ts). IMMEDIATE takes the database's one write lock before
  * the first read, so what a request reads cannot change before it writes, even from another
  * process (the CLI): the checks below read, decide, then write, with the same outcomes and the
  * same order of refusals as the PostgreSQL statements. `exclusive` holds Kysely's connection so
@@ -101,6 +106,8 @@ export function sqliteCeremonies(
   exclusive: <T>(fn: () => T) => Promise<T>,
   /** A span per statement when traces are on (tracing/statement-spans.ts). */
   trace: StatementTracer = (_name, _sql, fn) => fn(),
+  /** Batch bound and observer (tests); see sqlite-group-commit.ts. */
+  groupCommitOptions?: Pick<GroupCommitOptions, 'maxBatch' | 'onBatch'>,
 ): {
   ceremonies: CeremonyStore;
   authenticateKey: (
@@ -122,27 +129,26 @@ export function sqliteCeremonies(
     trace(name, SQL[name], () => st(name).get(p) as Row | undefined);
   const run = (name: Name, p: Row): number => trace(name, SQL[name], () => st(name).run(p).changes);
   const all = (name: Name, p: Row): Row[] => trace(name, SQL[name], () => st(name).all(p) as Row[]);
-  const step = (name: 'begin' | 'commit' | 'rollback') =>
+  const step = (name: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo') =>
     trace(name, SQL[name], () => st(name).run());
 
-  // A lock held past busy_timeout (another process) is 503 service_unavailable, as on Kysely's
-  // path (kysely/unavailable.ts).
-  const transaction = <T>(fn: () => T): Promise<T> =>
-    exclusive(() => {
-      try {
-        step('begin');
-        try {
-          const r = fn();
-          step('commit');
-          return r;
-        } catch (err) {
-          if (db.inTransaction) step('rollback');
-          throw err;
-        }
-      } catch (err) {
-        throw isSqliteUnavailable(err) ? unavailable(err) : err;
-      }
-    });
+  // Requests arriving together share one BEGIN IMMEDIATE … COMMIT, each in a savepoint
+  // (sqlite-group-commit.ts). A lock held past busy_timeout (another process) is 503
+  // service_unavailable, as on Kysely's path (kysely/unavailable.ts).
+  const transaction = groupCommit({
+    steps: {
+      begin: () => step('begin'),
+      commit: () => step('commit'),
+      rollback: () => step('rollback'),
+      savepoint: () => step('savepoint'),
+      release: () => step('release'),
+      rollbackToSavepoint: () => step('rollbackTo'),
+      inTransaction: () => db.inTransaction,
+    },
+    exclusive,
+    translate: (err) => (isSqliteUnavailable(err) ? unavailable(err) : err),
+    ...(groupCommitOptions ?? {}),
+  });
 
   const checkKey = (appId: string, k: PresentedApiKey, now: number): Row | undefined => {
     const key = get('key', { key_prefix: k.prefix, key_hash: k.secretHash, app: appId });
