@@ -358,14 +358,24 @@ async function run(job) {
 
   if (job.count !== undefined) {
     let next = 0;
+    // With `windows`, each ceremony's start and end in wall-clock ms (sub-ms), so the delay
+    // proxy's turns can be attributed to ceremonies (one in flight).
+    const windows = job.windows ? [] : undefined;
     const worker = async () => {
       while (next < job.count) {
         next++;
-        await one(performance.now());
+        const start = performance.now();
+        const failedBefore = failed;
+        await one(start);
+        if (windows && failed === failedBefore)
+          windows.push([
+            performance.timeOrigin + start,
+            performance.timeOrigin + performance.now(),
+          ]);
       }
     };
     await Promise.all(Array.from({ length: job.concurrency }, worker));
-    return { completed, failed, errors, seconds: (performance.now() - t0) / 1000 };
+    return { completed, failed, errors, seconds: (performance.now() - t0) / 1000, windows };
   }
 
   const windowTimer = setTimeout(openWindow, windowStart - t0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonFigures, rotation, roundTripTargets } from './compare.mjs';
+import { comparisonFigures, perCeremonyTurns, rotation, roundTripTargets } from './compare.mjs';
 
 /** A contender's figures as sideBySide returns them: per ceremony, pooled and per round. */
 const contender = (tree, engine, perRound) => ({
@@ -87,5 +87,27 @@ describe('side by side', () => {
       ['4.00', true],
       ['3.25', false],
     ]);
+  });
+});
+
+describe('turns per ceremony', () => {
+  it('counts each ceremony’s own turns and takes the median, so a stray background query does not move it', () => {
+    // Three ceremonies of 4 turns each; one background query lands inside the second, one
+    // between ceremonies.
+    const windows = [
+      [0, 10],
+      [20, 30],
+      [40, 50],
+    ];
+    const turnTimes = [1, 3, 5, 7, 21, 22, 23, 25, 29, 35, 41, 44, 46, 48];
+    expect(perCeremonyTurns(windows, turnTimes)).toEqual({
+      median: 4,
+      max: 5,
+      histogram: { 4: 2, 5: 1 },
+    });
+  });
+
+  it('says NaN when no ceremony was recorded', () => {
+    expect(perCeremonyTurns([], [1, 2]).median).toBeNaN();
   });
 });

@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
  */
 export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1', port = 0 }) {
   let delay = delayMs;
-  let held = { chunks: 0, totalMs: 0, samples: [], turns: 0 };
+  let held = { chunks: 0, totalMs: 0, samples: [], turns: 0, turnTimes: [] };
   const sockets = new Set();
   let holding = 0;
 
@@ -43,7 +43,11 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
     };
     from.on('data', (data) => {
       const arrived = performance.now();
-      if (dir === 'up' && conn.last !== 'up') held.turns++;
+      if (dir === 'up' && conn.last !== 'up') {
+        held.turns++;
+        // Wall-clock time (ms since the epoch, sub-ms), comparable with the load generator's.
+        held.turnTimes.push(performance.timeOrigin + arrived);
+      }
       conn.last = dir;
       if (delay <= 0 && queue.length === 0) {
         held.chunks++;
@@ -105,10 +109,11 @@ export async function startDelayProxy({ target, delayMs = 2, host = '127.0.0.1',
         meanHeldMs: held.chunks ? held.totalMs / held.chunks : 0,
         medianHeldMs: v.length ? v[Math.floor(v.length / 2)] : 0,
         turns: held.turns,
+        turnTimes: [...held.turnTimes],
       };
     },
     resetStats() {
-      held = { chunks: 0, totalMs: 0, samples: [], turns: 0 };
+      held = { chunks: 0, totalMs: 0, samples: [], turns: 0, turnTimes: [] };
     },
     async close() {
       for (const s of sockets) s.destroy();

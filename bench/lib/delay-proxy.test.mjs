@@ -162,13 +162,18 @@ describe('delay proxy', () => {
     const client = await connect(proxy.port);
     await timeSequential(client, 20, 3);
     // Every chunk passed on at once (a wall-clock bound would fail on a loaded machine).
-    expect(proxy.stats()).toEqual({
+    const { turnTimes, ...stats } = proxy.stats();
+    expect(stats).toEqual({
       chunks: 120,
       holding: 0,
       meanHeldMs: 0,
       medianHeldMs: 0,
       turns: 60,
     });
+    // Each turn's wall-clock time, in order, for attributing turns to ceremonies.
+    expect(turnTimes).toHaveLength(60);
+    expect(turnTimes.every((t, i) => i === 0 || t >= turnTimes[i - 1])).toBe(true);
+    expect(Math.abs(turnTimes[0] - Date.now())).toBeLessThan(60_000);
   });
 
   it('counts turns: one per round trip a client waits for, one for a pipelined burst', async () => {

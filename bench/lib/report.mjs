@@ -82,7 +82,7 @@ const targetTable = (ts) =>
 /** Round trips per ceremony and per step through the delay proxy. */
 function roundTripReport(rt, title) {
   const out = [
-    `\n${title}: ${rt.label}, one ceremony in flight, the proxy adding 0 and ${rt.delayMs} ms each way (order ${rt.order.join(', ')} ms); round trips = (p50 with − p50 without) ÷ 2 × the delay actually held; counted = queries sent after an answer, per ceremony, seen by the proxy without a clock, less those of an idle window as long (the node's background work); calibrated = the same p50 difference ÷ that of GET /readyz (one select 1: ${fix(rt.unit?.ms, 2)} ms, counted ${fix(rt.unit?.counted, 2)} round trips)`,
+    `\n${title}: ${rt.label}, one ceremony in flight, the proxy adding 0 and ${rt.delayMs} ms each way (order ${rt.order.join(', ')} ms); round trips = (p50 with − p50 without) ÷ 2 × the delay actually held; counted = queries sent after an answer, seen by the proxy without a clock, per ceremony: the median over the ceremonies, each counting those inside its own start…end, so the node's background work does not move it (the mean less an idle window's is in the result file); calibrated = the same p50 difference ÷ that of GET /readyz (one select 1: ${fix(rt.unit?.ms, 2)} ms, counted ${fix(rt.unit?.counted, 2)} round trips)`,
   ];
   // In the order a ceremony makes them.
   const ORDER = ['create-tx', 'start', 'finish', 'verify'];
