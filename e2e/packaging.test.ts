@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,10 +83,13 @@ async function offerPrebuiltSqlite(dir: string): Promise<void> {
 }
 
 function startServe(env: NodeJS.ProcessEnv): Promise<string> {
+  // A process group of its own: npx runs passkeyd as a child and does not pass SIGTERM on, so
+  // stopping npx alone left the installed server running after the suite.
   server = spawn('npx', ['--no-install', 'passkeyd', 'serve'], {
     cwd: app,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const collect = (chunk: Buffer) => (serverOutput += chunk.toString());
   server.stdout!.on('data', collect);
@@ -107,6 +111,25 @@ function startServe(env: NodeJS.ProcessEnv): Promise<string> {
     server!.stdout!.on('data', onData);
     server!.stderr!.on('data', onData);
   });
+}
+
+/** Resolves once nothing accepts connections on the URL's port; rejects after `ms`. */
+async function portClosed(url: URL, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: url.hostname, port: Number(url.port) });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (!open) return;
+    if (Date.now() > deadline)
+      throw new Error(`the installed server still listens on ${url.host} after the suite`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('the packed packages, installed outside the repository', () => {
@@ -191,12 +214,17 @@ describe('the packed packages, installed outside the repository', () => {
   }, 420_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
+    try {
+      if (server?.pid !== undefined && server.exitCode === null) {
+        const exited = new Promise((r) => server!.once('exit', r));
+        process.kill(-server.pid, 'SIGTERM');
+        await exited;
+      }
+      // Nothing of the suite may outlive it: the installed server's port must close.
+      if (baseUrl) await portClosed(new URL(baseUrl), 10_000);
+    } finally {
+      if (work) rmSync(work, { recursive: true, force: true });
     }
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('packs each package with its metadata, README and no tests', () => {
