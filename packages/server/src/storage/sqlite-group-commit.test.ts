@@ -53,15 +53,15 @@ describe('SQLite group commit', () => {
     db.prepare('INSERT INTO t (id) VALUES (?)').run(id);
     return id;
   };
-  const stored = () =>
-    (db.prepare('SELECT id FROM t ORDER BY id').all() as { id: string }[]).map((r) => r.id);
-  // What another connection sees: only committed rows.
+  const ids = (d: SqliteDatabase.Database) =>
+    (d.prepare('SELECT id FROM t ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+  /** What this connection sees, its open transaction included. */
+  const stored = () => ids(db);
+  /** What another connection sees: only committed rows. */
   const committed = () => {
     const other = new SqliteDatabase(join(dir, 'db.sqlite'), { readonly: true });
     try {
-      return (other.prepare('SELECT id FROM t ORDER BY id').all() as { id: string }[]).map(
-        (r) => r.id,
-      );
+      return ids(other);
     } finally {
       other.close();
     }

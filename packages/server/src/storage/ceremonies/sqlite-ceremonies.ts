@@ -10,7 +10,7 @@ import type { ApiKey, CeremonyKind } from '../../domain/types.js';
 import type { StatementTracer } from '../../tracing/statement-spans.js';
 import * as rows from '../kysely/rows.js';
 import { isSqliteUnavailable, unavailable } from '../kysely/unavailable.js';
-import { groupCommit, type GroupCommitOptions } from '../sqlite-group-commit.js';
+import { groupCommit } from '../sqlite-group-commit.js';
 import {
   apiKeyOf,
   beganHandshake,
@@ -95,19 +95,18 @@ type Name = keyof typeof SQL;
 /**
  * The ceremony requests on SQLite: each one short transaction (BEGIN IMMEDIATE … COMMIT) of
  * better-sqlite3 statements prepared once, shared with the requests that arrive in the same turn
- * of the event loop, each in a savepoint (sqlite-group-commit.ts). IMMEDIATE takes the database's one write lock before
- * the first read, so what a request reads cannot change before it writes, even from another
- * process (the CLI): the checks below read, decide, then write, with the same outcomes and the
- * same order of refusals as the PostgreSQL statements. `exclusive` holds Kysely's connection so
- * the transaction never nests inside one that Kysely has open on the same connection.
+ * of the event loop, each in a savepoint (sqlite-group-commit.ts). IMMEDIATE takes the
+ * database's one write lock before the first read, so what a request reads cannot change before
+ * it writes, even from another process (the CLI): the checks below read, decide, then write, with
+ * the same outcomes and the same order of refusals as the PostgreSQL statements. `exclusive`
+ * holds Kysely's connection so the transaction never nests inside one that Kysely has open on the
+ * same connection.
  */
 export function sqliteCeremonies(
   db: Pick<SqliteDatabase, 'prepare' | 'inTransaction'>,
   exclusive: <T>(fn: () => T) => Promise<T>,
   /** A span per statement when traces are on (tracing/statement-spans.ts). */
   trace: StatementTracer = (_name, _sql, fn) => fn(),
-  /** Batch bound and observer (tests); see sqlite-group-commit.ts. */
-  groupCommitOptions?: Pick<GroupCommitOptions, 'maxBatch' | 'onBatch'>,
 ): {
   ceremonies: CeremonyStore;
   authenticateKey: (
@@ -147,7 +146,6 @@ export function sqliteCeremonies(
     },
     exclusive,
     translate: (err) => (isSqliteUnavailable(err) ? unavailable(err) : err),
-    ...(groupCommitOptions ?? {}),
   });
 
   const checkKey = (appId: string, k: PresentedApiKey, now: number): Row | undefined => {
