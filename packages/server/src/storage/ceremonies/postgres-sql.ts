@@ -162,7 +162,10 @@ VALUES (:hs_id::text, :app::text, :kind::text, NULL, :challenge::text, :uv::text
 
 /**
  * The start of every finish: the handshake read (to say why it cannot be used), consumed (right
- * or wrong: a challenge answers one finish call), and its transaction read with its user.
+ * or wrong: a challenge answers one finish call), and its transaction read with its user. The
+ * transaction is found by `id = (SELECT …)`, a value known before the scan, not by a join with
+ * the `hs` CTE: with the statistics of a small table (a new or just-purged database) the planner
+ * read that join as a sequential scan of every stored transaction (ceremony-plans.test.ts).
  */
 const FINISH_HEAD = (kind: 'register' | 'authenticate') => `
 hs AS (
@@ -178,9 +181,9 @@ h AS (
 t AS (
   SELECT t.id, t.kind, t.user_id, t.external_id, t.passkey_display_name, t.expires_at,
     t.consumed_at, t.mediation, u.status AS user_status
-  FROM transactions t JOIN hs ON t.id = hs.transaction_id
+  FROM transactions t
   LEFT JOIN users u ON u.app_id = t.app_id AND u.id = t.user_id
-  WHERE t.app_id = :app::text
+  WHERE t.app_id = :app::text AND t.id = (SELECT transaction_id FROM hs)
 )`;
 
 /**

@@ -12,6 +12,7 @@ import * as m010 from './010-related-origins.js';
 import * as m011 from './011-audit-log.js';
 import * as m012 from './012-webhooks.js';
 import * as m013 from './013-app-change-notify.js';
+import * as m014 from './014-pending-registration-index.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-audit-log': m011,
   '012-webhooks': m012,
   '013-app-change-notify': m013,
+  '014-pending-registration-index': m014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
