@@ -44,7 +44,7 @@ export function registerMetricsHooks(app: FastifyInstance, metrics: PasskeydMetr
     const outcome = status < 400 ? 'ok' : (codes.get(req) ?? `http_${status}`);
     const step = CEREMONY_ROUTES[route];
     if (step) {
-      metrics.ceremonies.inc({ ...step, outcome });
+      metrics.ceremonies.inc({ kind: step.kind, step: step.step, outcome });
       metrics.stepLatency.observe(step, reply.elapsedTime / 1000);
     } else if (route === NONCE_ROUTE) {
       metrics.nonceVerifications.inc({ outcome });

@@ -67,7 +67,10 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
   }
   const hot = sqliteCeremonies(
     native,
-    (fn) => db.connection().execute(async () => fn()),
+    // The executor's provideConnection, not db.connection().execute(): the same hold on the one
+    // connection without building a Kysely instance for every batch (`{ ...props, executor }`,
+    // slow on Node 20: storage/ceremonies/named-sql.ts valuesOf).
+    (fn) => db.getExecutor().provideConnection(async () => fn()),
     opts.traceStatement,
   );
   return new KyselyStorage(db, {

@@ -72,8 +72,8 @@ export async function finishAuthentication(
       handshakeId: input.handshakeId,
       bodyTransactionId,
       code: err.code,
-      // Absent when the response names no credential (malformed): its own error then stands.
-      ...(credentialId !== undefined ? { credentialId } : {}),
+      // Undefined when the response names no credential (malformed): its own error then stands.
+      credentialId,
       userHandles,
       event: eventOrigin(now, input.meta),
       now,

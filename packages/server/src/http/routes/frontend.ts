@@ -85,7 +85,8 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{
         {
           handshakeId: req.body.handshake_id,
           response: req.body.handshake_response as unknown as RawCredentialResponse,
-          ...(req.body.transaction_id ? { transactionId: req.body.transaction_id } : {}),
+          // Not `...(id ? { transactionId } : {})`: see storage/ceremonies/named-sql.ts valuesOf.
+          transactionId: req.body.transaction_id || undefined,
           meta: requestMeta(req),
         },
         deps,
@@ -134,7 +135,8 @@ export const frontendRoutes: FastifyPluginAsyncTypebox<{
         {
           handshakeId: req.body.handshake_id,
           response: req.body.handshake_response as unknown as RawCredentialResponse,
-          ...(req.body.transaction_id ? { transactionId: req.body.transaction_id } : {}),
+          // Not `...(id ? { transactionId } : {})`: see storage/ceremonies/named-sql.ts valuesOf.
+          transactionId: req.body.transaction_id || undefined,
           meta: requestMeta(req),
         },
         deps,

@@ -39,10 +39,10 @@ export function postgresCeremonies(
     now: number,
   ) => Promise<ApiKey | undefined>;
 } {
-  const run = async (query: NamedSql, params: Record<string, unknown>): Promise<Row[]> => {
+  const run = async (query: NamedSql, ...params: Record<string, unknown>[]): Promise<Row[]> => {
     try {
       const r = await trace(query.name, query.text, () =>
-        pool.query({ name: query.name, text: query.text, values: valuesOf(query, params) }),
+        pool.query({ name: query.name, text: query.text, values: valuesOf(query, ...params) }),
       );
       return r.rows as Row[];
     } catch (err) {
@@ -56,7 +56,8 @@ export function postgresCeremonies(
     async beginTransaction(r) {
       const t = r.transaction;
       const common = {
-        ...key(r.key),
+        key_prefix: r.key.prefix,
+        key_hash: r.key.secretHash,
         app: r.appId,
         now: r.now,
         external_id: r.externalId,
@@ -67,8 +68,7 @@ export function postgresCeremonies(
       };
       const [row] =
         r.kind === 'register'
-          ? await run(q.beginRegisterTransaction, {
-              ...common,
+          ? await run(q.beginRegisterTransaction, common, {
               user_id: r.newUser?.id,
               webauthn_user_id: r.newUser?.webauthnUserId,
               supersede: r.supersedePending === true,
@@ -94,8 +94,7 @@ export function postgresCeremonies(
         await run(q.insertHandshake, params);
         return { ok: true, handshake: h, transaction: null, user: null, credentials: [] };
       }
-      const [row] = await run(q.beginHandshake, {
-        ...params,
+      const [row] = await run(q.beginHandshake, params, {
         tx_id: h.transactionId,
         credential_limit: r.credentialLimit,
       });
@@ -110,8 +109,7 @@ export function postgresCeremonies(
       const c = r.credential;
       let row: Row;
       try {
-        [row] = (await run(q.completeRegistration, {
-          ...finishParams(r),
+        [row] = (await run(q.completeRegistration, finishParams(r), {
           up: r.userPresent,
           dev_id: c.id,
           credential_id: c.credentialId,
@@ -133,8 +131,7 @@ export function postgresCeremonies(
     },
 
     async completeSignIn(r) {
-      const [row] = await run(q.completeSignIn, {
-        ...finishParams(r),
+      const [row] = await run(q.completeSignIn, finishParams(r), {
         credential_id: r.credentialId,
         public_key: r.publicKey,
         handles_given: r.userHandles !== null,
@@ -168,8 +165,7 @@ export function postgresCeremonies(
     },
 
     async redeemNonce(r) {
-      const [row] = await run(q.redeemNonce, {
-        ...key(r.key),
+      const [row] = await run(q.redeemNonce, key(r.key), {
         app: r.appId,
         now: r.now,
         hash: r.hash,
@@ -181,7 +177,7 @@ export function postgresCeremonies(
   };
 
   const authenticateKey = async (appId: string, k: PresentedApiKey, now: number) => {
-    const [row] = await run(q.authenticateKey, { ...key(k), app: appId, now });
+    const [row] = await run(q.authenticateKey, key(k), { app: appId, now });
     return row ? apiKeyOf(row) : undefined;
   };
   return { ceremonies, authenticateKey };

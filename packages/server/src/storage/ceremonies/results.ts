@@ -45,9 +45,21 @@ export function beganHandshake(
   row: Row,
   credentials: { id: string; transports: string[] }[],
 ): BeganHandshake {
+  const h = r.handshake;
+  // Spelled out, not `{ ...h, userVerification }` (see named-sql.ts valuesOf).
   return {
     ok: true,
-    handshake: { ...r.handshake, userVerification: row.hs_uv as UserVerificationPolicy },
+    handshake: {
+      id: h.id,
+      appId: h.appId,
+      kind: h.kind,
+      transactionId: h.transactionId,
+      challenge: h.challenge,
+      userVerification: row.hs_uv as UserVerificationPolicy,
+      createdAt: h.createdAt,
+      expiresAt: h.expiresAt,
+      consumedAt: h.consumedAt,
+    },
     transaction: rows.transactionFromRow(row as never),
     user: { id: row.user_id as string, webauthnUserId: row.webauthn_user_id as string },
     credentials,
@@ -63,13 +75,28 @@ export function completedRegistration(
   // Every check passed on the snapshot, but a concurrent finish consumed the transaction first.
   if (row.user_id === null || row.user_id === undefined)
     return { ok: false, reason: 'transaction_consumed' };
+  const c = r.credential;
   return {
     ok: true,
     user: { id: row.user_id as string, appId: r.appId, externalId: row.external_id as string },
     credential: {
-      ...r.credential,
+      id: c.id,
+      appId: c.appId,
       userId: row.user_id as string,
+      credentialId: c.credentialId,
+      publicKey: c.publicKey,
+      alg: c.alg,
+      signCount: c.signCount,
+      transports: c.transports,
+      aaguid: c.aaguid,
+      backupEligible: c.backupEligible,
+      backedUp: c.backedUp,
+      attestationFormat: c.attestationFormat,
       friendlyName: row.friendly_name as string,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+      lastUsedAt: c.lastUsedAt,
+      usageCount: c.usageCount,
     },
   };
 }

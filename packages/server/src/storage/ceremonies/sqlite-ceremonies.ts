@@ -208,7 +208,11 @@ export function sqliteCeremonies(
       ip: r.event.ipAddr,
       ua: r.event.userAgent,
       now: r.now,
-      ...e,
+      user_id: e.user_id,
+      type: e.type,
+      dev_id: e.dev_id,
+      detail: e.detail,
+      external_id: e.external_id,
     });
 
   const ceremonies: CeremonyStore = {
@@ -306,7 +310,8 @@ export function sqliteCeremonies(
         }
         if (status !== 'ok') return completedRegistration(r, { status });
         const friendlyName = (tx!.passkey_display_name ?? tx!.external_id) as string;
-        const common = {
+        run('consumeTx', { app: r.appId, tx_id: tx!.id, now: r.now });
+        run('insertCredential', {
           app: r.appId,
           now: r.now,
           user_id: tx!.user_id,
@@ -314,10 +319,6 @@ export function sqliteCeremonies(
           credential_id: c.credentialId,
           aaguid: c.aaguid,
           bs: c.backedUp ? 1 : 0,
-        };
-        run('consumeTx', { app: r.appId, tx_id: tx!.id, now: r.now });
-        run('insertCredential', {
-          ...common,
           public_key: c.publicKey,
           alg: c.alg,
           sign_count: c.signCount,
@@ -327,7 +328,13 @@ export function sqliteCeremonies(
           friendly_name: friendlyName,
         });
         run('insertNonce', {
-          ...common,
+          app: r.appId,
+          now: r.now,
+          user_id: tx!.user_id,
+          dev_id: c.id,
+          credential_id: c.credentialId,
+          aaguid: c.aaguid,
+          bs: c.backedUp ? 1 : 0,
           nonce_hash: r.nonce.hash,
           external_id: tx!.external_id,
           kind: 'register',
@@ -386,15 +393,20 @@ export function sqliteCeremonies(
           });
           return { ok: false, reason: post };
         }
+        // Each statement's values in one literal of its own, never `{ ...shared, more }`: on
+        // Node 20 (V8 11.3) every object built that way gets maps of its own, allocated in the
+        // old generation, about 10 µs and 3 KB of garbage for the nonce's (docs/benchmarks.md).
         const use = {
           app: r.appId,
           now: r.now,
-          dev_id: c!.id,
           user_id: c!.user_id,
           max_count: rows.MAX_COUNT,
         };
         run('recordUse', {
-          ...use,
+          app: r.appId,
+          now: r.now,
+          dev_id: c!.id,
+          max_count: rows.MAX_COUNT,
           sign_count: r.signCount,
           bs: r.backedUp ? 1 : 0,
           be: r.backupEligible ? 1 : 0,
@@ -402,7 +414,10 @@ export function sqliteCeremonies(
         if (tx) run('consumeTx', { app: r.appId, tx_id: tx.id, now: r.now });
         run('recordLogin', use);
         run('insertNonce', {
-          ...use,
+          app: r.appId,
+          now: r.now,
+          dev_id: c!.id,
+          user_id: c!.user_id,
           nonce_hash: r.nonce.hash,
           external_id: c!.external_id,
           kind: 'authenticate',
