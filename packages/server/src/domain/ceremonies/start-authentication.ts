@@ -40,18 +40,24 @@ export async function startAuthentication(
   const transactionId = tx?.id ?? null;
   const allowCredentials = tx ? began.credentials : undefined;
   const hints = tx?.hints ?? app.hints;
-  const options = await generateAuthenticationOptions({
+  const generated = await generateAuthenticationOptions({
     rpID: app.rpId,
     challenge: decodeBase64Any(handshake.challenge)!,
     timeout: discoverable
       ? deps.settings.discoverableHandshakeTtlSeconds * 1000
       : app.ceremonyTimeoutMs,
     userVerification: handshake.userVerification,
-    ...(allowCredentials ? { allowCredentials } : {}),
+    allowCredentials,
   });
-  if (!allowCredentials) delete (options as { allowCredentials?: unknown }).allowCredentials;
+  // Copied into a literal of our own, keys in the same order, rather than `delete`-ing the keys
+  // we do not send (no allowCredentials for a discoverable sign-in; `extensions`, always
+  // undefined): a deleted property turns an object into a dictionary, slow to build and to
+  // serialise on every F3.
+  const { rpId, challenge, timeout, userVerification } = generated;
+  const options: PublicKeyCredentialRequestOptionsJSON = allowCredentials
+    ? { rpId, challenge, allowCredentials: generated.allowCredentials, timeout, userVerification }
+    : { rpId, challenge, timeout, userVerification };
   // WebAuthn L3 §5.5 `hints`; see start-registration.ts.
-  delete (options as { hints?: unknown }).hints;
   if (hints.length > 0) options.hints = [...hints];
   return { handshake, options, transactionId };
 }
