@@ -317,7 +317,9 @@ export function sqliteCeremonies(
         if (status !== 'ok') return completedRegistration(r, { status });
         const friendlyName = (tx!.passkey_display_name ?? tx!.external_id) as string;
         run('consumeTx', { app: r.appId, tx_id: tx!.id, now: r.now });
-        run('insertCredential', {
+        // One literal with the values of both inserts (a statement reads only its own names),
+        // not a shared object spread into two (see the sign-in's values below).
+        const values = {
           app: r.appId,
           now: r.now,
           user_id: tx!.user_id,
@@ -332,22 +334,15 @@ export function sqliteCeremonies(
           be: c.backupEligible ? 1 : 0,
           fmt: c.attestationFormat,
           friendly_name: friendlyName,
-        });
-        run('insertNonce', {
-          app: r.appId,
-          now: r.now,
-          user_id: tx!.user_id,
-          dev_id: c.id,
-          credential_id: c.credentialId,
-          aaguid: c.aaguid,
-          bs: c.backedUp ? 1 : 0,
           nonce_hash: r.nonce.hash,
           external_id: tx!.external_id,
           kind: 'register',
           tx_id: tx!.id,
           uv_int: r.userVerified ? 1 : 0,
           nonce_expires_at: r.nonce.expiresAt,
-        });
+        };
+        run('insertCredential', values);
+        run('insertNonce', values);
         event(r, {
           user_id: tx!.user_id,
           type: 'passkey_register',
