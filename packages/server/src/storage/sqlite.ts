@@ -69,7 +69,7 @@ export async function openSqliteStorage(opts: SqliteOptions): Promise<KyselyStor
     native,
     // The executor's provideConnection, not db.connection().execute(): the same hold on the one
     // connection without building a Kysely instance for every batch (`{ ...props, executor }`,
-    // slow on Node 20: storage/ceremonies/named-sql.ts valuesOf).
+    // slow on Node 20: eslint.config.js says why).
     (fn) => db.getExecutor().provideConnection(async () => fn()),
     opts.traceStatement,
   );
