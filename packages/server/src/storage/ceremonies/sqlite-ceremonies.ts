@@ -318,7 +318,7 @@ export function sqliteCeremonies(
         const friendlyName = (tx!.passkey_display_name ?? tx!.external_id) as string;
         run('consumeTx', { app: r.appId, tx_id: tx!.id, now: r.now });
         // One literal with the values of both inserts (a statement reads only its own names),
-        // not a shared object spread into two (see the sign-in's values below).
+        // not a shared object spread into two (eslint.config.js says why).
         const values = {
           app: r.appId,
           now: r.now,
@@ -394,41 +394,32 @@ export function sqliteCeremonies(
           });
           return { ok: false, reason: post };
         }
-        // Each statement's values in one literal of its own, never `{ ...shared, more }`: on
-        // Node 20 (V8 11.3) every object built that way gets maps of its own, allocated in the
-        // old generation, about 10 µs and 3 KB of garbage for the nonce's (docs/benchmarks.md).
-        const use = {
-          app: r.appId,
-          now: r.now,
-          user_id: c!.user_id,
-          max_count: rows.MAX_COUNT,
-        };
-        run('recordUse', {
+        // One literal with the values of the three statements (each reads only its own names),
+        // never `{ ...shared, more }`: on Node 20 (V8 11.3) every object built that way gets maps
+        // of its own in the old generation, about 10 µs and 3 KB of garbage for the nonce's
+        // (eslint.config.js, docs/benchmarks.md).
+        const values = {
           app: r.appId,
           now: r.now,
           dev_id: c!.id,
+          user_id: c!.user_id,
           max_count: rows.MAX_COUNT,
           sign_count: r.signCount,
           bs: r.backedUp ? 1 : 0,
           be: r.backupEligible ? 1 : 0,
-        });
-        if (tx) run('consumeTx', { app: r.appId, tx_id: tx.id, now: r.now });
-        run('recordLogin', use);
-        run('insertNonce', {
-          app: r.appId,
-          now: r.now,
-          dev_id: c!.id,
-          user_id: c!.user_id,
           nonce_hash: r.nonce.hash,
           external_id: c!.external_id,
           kind: 'authenticate',
           credential_id: c!.credential_id,
           tx_id: tx?.id ?? null,
           uv_int: r.userVerified ? 1 : 0,
-          bs: r.backedUp ? 1 : 0,
           aaguid: c!.aaguid,
           nonce_expires_at: r.nonce.expiresAt,
-        });
+        };
+        run('recordUse', values);
+        if (tx) run('consumeTx', { app: r.appId, tx_id: tx.id, now: r.now });
+        run('recordLogin', values);
+        run('insertNonce', values);
         event(r, {
           user_id: c!.user_id,
           type: 'passkey_login',
