@@ -1,7 +1,7 @@
 import { PasskeydError } from './errors.js';
 import type { BeganHandshake, ConsumeFailure, Storage } from './ports.js';
 import { MAX_CREDENTIALS_IN_OPTIONS } from './ceremonies/offered-credentials.js';
-import { isIdOf, newId, randomToken } from './secrets.js';
+import { isIdOf, newTimeOrderedId, randomToken } from './secrets.js';
 import type { CeremonyKind, Handshake, UserVerificationPolicy } from './types.js';
 
 /** 32 random bytes: twice the 16 the spec asks for (WebAuthn §13.4.3). */
@@ -30,7 +30,7 @@ export async function beginHandshake(
     throw new PasskeydError('transaction_not_found');
   const r = await storage.ceremonies.beginHandshake({
     handshake: {
-      id: newId('hs'),
+      id: newTimeOrderedId('hs', h.now),
       appId: h.appId,
       kind: h.kind,
       transactionId: h.transactionId,

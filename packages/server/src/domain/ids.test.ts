@@ -3,7 +3,7 @@ import { getApp } from './apps/apps.js';
 import { revokeApiKey } from './apps/api-keys.js';
 import { consumeHandshake } from './handshakes.js';
 import type { Storage } from './ports.js';
-import { isIdOf, newId } from './secrets.js';
+import { isIdOf, newId, newTimeOrderedId } from './secrets.js';
 import { consumeTransaction, loadLiveTransaction } from './transactions.js';
 import { deleteUser, getUserDetail, renameDevice } from './users.js';
 import type { App } from './types.js';
@@ -32,6 +32,10 @@ describe('ids are checked against their format before any query', () => {
     for (const prefix of ['app', 'usr', 'dev', 'txn', 'hs', 'key'] as const) {
       expect(isIdOf(prefix, newId(prefix))).toBe(true);
       expect(isIdOf(prefix, `${newId(prefix)}x`)).toBe(false);
+    }
+    for (const prefix of ['txn', 'hs'] as const) {
+      expect(isIdOf(prefix, newTimeOrderedId(prefix, Date.now()))).toBe(true);
+      expect(isIdOf(prefix, `${newTimeOrderedId(prefix, Date.now())}x`)).toBe(false);
     }
     expect(isIdOf('usr', newId('app'))).toBe(false);
     expect(isIdOf('usr', 42)).toBe(false);

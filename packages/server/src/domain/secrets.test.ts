@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomToken } from './secrets.js';
+import { isIdOf, newId, newTimeOrderedId, randomToken, sortableTime } from './secrets.js';
 
 describe('random tokens', () => {
   it('never hand out the same bytes twice, across refills of the pool', () => {
@@ -36,5 +36,42 @@ describe('random tokens', () => {
     const t = randomToken(5000);
     expect(Buffer.from(t, 'base64url')).toHaveLength(5000);
     expect(new Set(t).size).toBeGreaterThan(60);
+  });
+});
+
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+describe('time-ordered ids', () => {
+  it('write epoch milliseconds as 8 characters whose byte order is the order of the times', () => {
+    const times = [0, 1, 63, 64, 4095, 4096, 1_750_000_000_000, 2 ** 48 - 1];
+    for (let i = 0; i < 2000; i++) times.push(Math.floor(Math.random() * 2 ** 48));
+    const encoded = times.map((t) => ({ t, s: sortableTime(t) }));
+    for (const { s } of encoded) expect(s).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    const byText = [...encoded].sort((a, b) => byteOrder(a.s, b.s)).map((e) => e.t);
+    expect(byText).toEqual([...times].sort((a, b) => a - b));
+    expect(sortableTime(0)).toBe('--------');
+    expect(sortableTime(2 ** 48 - 1)).toBe('zzzzzzzz');
+  });
+
+  it('keep all 128 random bits of newId after the time, in the shape isIdOf accepts', () => {
+    const id = newTimeOrderedId('txn', 1_750_000_000_000);
+    expect(id).toMatch(/^txn_[A-Za-z0-9_-]{30}$/);
+    expect(id.slice(4, 12)).toBe(sortableTime(1_750_000_000_000));
+    expect(Buffer.from(id.slice(12), 'base64url')).toHaveLength(16);
+    expect(isIdOf('txn', id)).toBe(true);
+    expect(isIdOf('hs', id)).toBe(false);
+    // Ids issued before (22 characters) stay valid; no length in between is.
+    expect(isIdOf('txn', newId('txn'))).toBe(true);
+    for (let n = 23; n < 30; n++) expect(isIdOf('txn', `txn_${'A'.repeat(n)}`)).toBe(false);
+    expect(isIdOf('txn', `txn_${'A'.repeat(31)}`)).toBe(false);
+  });
+
+  it('sort later ids after earlier ones, and never repeat within a millisecond', () => {
+    const ids = [1, 2, 3, 1000, 1001, 60_000].map((t) =>
+      newTimeOrderedId('hs', 1_750_000_000_000 + t),
+    );
+    expect([...ids].sort(byteOrder)).toEqual(ids);
+    const same = new Set(Array.from({ length: 1000 }, () => newTimeOrderedId('hs', 5)));
+    expect(same.size).toBe(1000);
   });
 });

@@ -1,7 +1,7 @@
 import { PasskeydError } from './errors.js';
 import type { ConsumeFailure, PresentedApiKey, Storage } from './ports.js';
 import type { DomainDeps } from './deps.js';
-import { isIdOf, newId, randomToken } from './secrets.js';
+import { isIdOf, newId, newTimeOrderedId, randomToken } from './secrets.js';
 import { validateHints } from './apps/app-settings.js';
 import { keyFirst } from './apps/api-keys.js';
 import type { App, CeremonyKind, Transaction, User } from './types.js';
@@ -55,7 +55,7 @@ export async function createRegisterTransaction(
     newUser: { id: newId('usr'), webauthnUserId: randomToken(32) },
     supersedePending: input.supersedePending === true,
     transaction: {
-      id: newId('txn'),
+      id: newTimeOrderedId('txn', now),
       passkeyDisplayName: checked.displayName,
       hints: checked.hints,
       userVerification: null,
@@ -101,7 +101,7 @@ export async function createAuthenticateTransaction(
     kind: 'authenticate',
     externalId: checked.externalId,
     transaction: {
-      id: newId('txn'),
+      id: newTimeOrderedId('txn', now),
       passkeyDisplayName: null,
       hints: checked.hints,
       userVerification: input.userVerification ?? null,

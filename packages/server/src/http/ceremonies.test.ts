@@ -22,6 +22,34 @@ describe('the Passkey Flex flow over HTTP', () => {
     expect(verified).toMatchObject({ status: 200, body: { external_id: 'user-register' } });
   });
 
+  it('issues transaction ids, handshake ids and nonces in creation order (each new row goes to the end of its index)', async () => {
+    const device = new TestAuthenticator();
+    await client.register(device, 'user-ordered');
+    const made: { tx: string; hs: string; nonce: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      // Two ids of the same millisecond share their time and are ordered by chance.
+      await new Promise((r) => setTimeout(r, 3));
+      const tx = await client.createAuthenticateTransaction('user-ordered');
+      await new Promise((r) => setTimeout(r, 3));
+      const start = await client.startAuthentication(tx);
+      const response = device.getAssertion(start.handshake.challenge.publicKey, { origin: ORIGIN });
+      const finish = await client.finishAuthentication(start.handshake.id, response, tx);
+      expect(finish.status).toBe(200);
+      made.push({ tx, hs: start.handshake.id, nonce: finish.body.nonce as string });
+    }
+    // Byte order, as SQLite compares text: what a B-tree of these keys is sorted by.
+    const sorted = (ids: string[]) => [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const field of ['tx', 'hs', 'nonce'] as const) {
+      const ids = made.map((m) => m[field]);
+      expect(ids).toEqual(sorted(ids));
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    // Still redeemable, and still single use.
+    const last = made.at(-1)!.nonce;
+    expect((await client.verifyNonce(last)).body).toMatchObject({ external_id: 'user-ordered' });
+    expect((await client.verifyNonce(last)).status).toBe(401);
+  });
+
   it('signs in with a transaction, offering only that user’s passkeys', async () => {
     const device = new TestAuthenticator();
     await client.register(device, 'user-tx');
