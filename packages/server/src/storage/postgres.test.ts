@@ -1,6 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { newId, newTimeOrderedId } from '../domain/secrets.js';
+import { appRecord } from '../testing/app-record.js';
 import { migrateToLatest } from './kysely/migrations/index.js';
 import { openStorage } from './open-storage.js';
 import { openPostgresStorage } from './postgres.js';
@@ -103,6 +105,54 @@ describeWithPostgres(probe, process.env, 'postgres storage', (adminUrl) => {
       }
     } finally {
       await fresh.drop();
+    }
+  });
+
+  it('starts a ceremony without a lock on its app row (no foreign key check to apps, migration 015)', async () => {
+    const storage = await openPostgresStorage({
+      connectionString: db.url,
+      poolSize: 2,
+      statementTimeoutMs: 1000,
+      migrate: false,
+    });
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      const now = Date.now();
+      const app = appRecord({
+        id: newId('app'),
+        name: 'locked',
+        rpId: 'example.com',
+        rpName: 'E',
+        origins: ['https://example.com'],
+        createdAt: now,
+        updatedAt: now,
+      });
+      await storage.apps.create(app);
+      // FOR UPDATE conflicts with the FOR KEY SHARE that a foreign key check takes on the parent
+      // row: before 015 the insert below waited for this lock until the statement timeout.
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM apps WHERE id = $1 FOR UPDATE', [app.id]);
+      const r = await storage.ceremonies.beginHandshake({
+        handshake: {
+          id: newTimeOrderedId('hs', now),
+          appId: app.id,
+          kind: 'authenticate',
+          transactionId: null,
+          challenge: 'c'.repeat(43),
+          userVerification: 'preferred',
+          createdAt: now,
+          expiresAt: now + 60_000,
+          consumedAt: null,
+        },
+        credentialLimit: 64,
+        now,
+      });
+      expect(r.ok).toBe(true);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await holder.end();
+      await storage.close();
     }
   });
 

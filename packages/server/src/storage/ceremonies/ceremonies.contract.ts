@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompleteSignInRequest, PresentedApiKey, Storage } from '../../domain/ports.js';
 import type { App, Credential, Handshake, Transaction, User } from '../../domain/types.js';
+import { sql } from 'kysely';
+import type { KyselyStorage } from '../kysely/kysely-storage.js';
 import type { OpenedStorage } from '../storage.contract.js';
 import { appRecord } from '../../testing/app-record.js';
 
@@ -18,9 +20,12 @@ const uid = (p: string) => `${p}_${randomUUID().replaceAll('-', '')}`;
 const race = <T>(n: number, fn: (i: number) => Promise<T>) =>
   Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
 
-export function describeCeremonyContract(name: string, open: () => Promise<OpenedStorage>): void {
+export function describeCeremonyContract(
+  name: string,
+  open: () => Promise<OpenedStorage & { storage: KyselyStorage }>,
+): void {
   describe(`ceremony storage contract: ${name}`, () => {
-    let opened: OpenedStorage | undefined;
+    let opened: (OpenedStorage & { storage: KyselyStorage }) | undefined;
     let s: Storage;
     beforeAll(async () => {
       opened = await open();
@@ -400,6 +405,38 @@ export function describeCeremonyContract(name: string, open: () => Promise<Opene
         });
         return { app, tx: t.transaction, hs, request };
       }
+
+      it('leaves no transaction, handshake, nonce or event behind when an operator deletes the app row', async () => {
+        // passkeyd has no route that deletes an app; an operator's DELETE is what this covers.
+        // PostgreSQL does it with a trigger (migration 015), SQLite with its foreign keys.
+        const { app, request } = await startedRegistration();
+        const other = await startedRegistration();
+        expect((await s.ceremonies.completeRegistration(request())).ok).toBe(true);
+        expect((await s.ceremonies.completeRegistration(other.request())).ok).toBe(true);
+        const db = opened!.storage.db;
+        const count = async (appId: string) => {
+          const n: Record<string, number> = {};
+          for (const t of ['transactions', 'handshakes', 'nonces', 'events'])
+            n[t] = Number(
+              (
+                await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(t)}
+                  WHERE app_id = ${appId}`.execute(db)
+              ).rows[0]!.n,
+            );
+          return n;
+        };
+        for (const n of Object.values(await count(app.id))) expect(n).toBeGreaterThan(0);
+        const othersBefore = await count(other.app.id);
+        await sql`DELETE FROM apps WHERE id = ${app.id}`.execute(db);
+        expect(await count(app.id)).toEqual({
+          transactions: 0,
+          handshakes: 0,
+          nonces: 0,
+          events: 0,
+        });
+        // Another app's rows are untouched.
+        expect(await count(other.app.id)).toEqual(othersBefore);
+      });
 
       it(`stores the passkey for exactly one of ${RACERS} concurrent finishes of one handshake`, async () => {
         const { app, tx, request } = await startedRegistration();

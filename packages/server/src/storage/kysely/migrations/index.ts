@@ -13,6 +13,7 @@ import * as m011 from './011-audit-log.js';
 import * as m012 from './012-webhooks.js';
 import * as m013 from './013-app-change-notify.js';
 import * as m014 from './014-pending-registration-index.js';
+import * as m015 from './015-postgres-ceremony-tables-app-keys.js';
 
 /**
  * An explicit list rather than a directory scan, so bundlers and `tsc` output both work.
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-webhooks': m012,
   '013-app-change-notify': m013,
   '014-pending-registration-index': m014,
+  '015-postgres-ceremony-tables-app-keys': m015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
