@@ -64,6 +64,9 @@ describe('time-ordered ids', () => {
     expect(isIdOf('txn', newId('txn'))).toBe(true);
     for (let n = 23; n < 30; n++) expect(isIdOf('txn', `txn_${'A'.repeat(n)}`)).toBe(false);
     expect(isIdOf('txn', `txn_${'A'.repeat(31)}`)).toBe(false);
+    // Only transactions and handshakes have time-ordered ids: 30 characters name no user.
+    for (const prefix of ['app', 'usr', 'dev', 'key', 'whe'] as const)
+      expect(isIdOf(prefix, `${prefix}_${'A'.repeat(30)}`)).toBe(false);
   });
 
   it('sort later ids after earlier ones, and never repeat within a millisecond', () => {

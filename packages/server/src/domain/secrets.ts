@@ -30,12 +30,13 @@ export function newId(prefix: IdPrefix): string {
 
 export type IdPrefix = 'app' | 'usr' | 'dev' | 'txn' | 'hs' | 'key' | 'whe';
 /** 22 characters of newId; 30 of newTimeOrderedId (8 of time, then the same 22 random ones). */
-const ID_BODY = /^[A-Za-z0-9_-]{22}(?:[A-Za-z0-9_-]{8})?$/;
+const ID_BODY = /^[A-Za-z0-9_-]{22}$/;
+const TIME_ORDERED_ID_BODY = /^[A-Za-z0-9_-]{30}$/;
 
 /** The 64 base64url characters in ASCII order, so text order is numeric order. */
 const SORTABLE = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
-let prefixMs = -1;
-let prefix = '';
+let cachedMs = -1;
+let cachedTime = '';
 
 /**
  * Epoch milliseconds as 8 characters (48 bits, 6 per character) whose byte order (how SQLite
@@ -45,13 +46,13 @@ let prefix = '';
  */
 export function sortableTime(now: number): string {
   const ms = Math.min(Math.max(0, Math.floor(now)), 2 ** 48 - 1);
-  if (ms !== prefixMs) {
+  if (ms !== cachedMs) {
     let s = '';
     for (let i = 7, v = ms; i >= 0; i--, v = Math.floor(v / 64)) s = SORTABLE[v % 64] + s;
-    prefixMs = ms;
-    prefix = s;
+    cachedMs = ms;
+    cachedTime = s;
   }
-  return prefix;
+  return cachedTime;
 }
 
 /**
@@ -70,14 +71,16 @@ export function newTimeOrderedId(prefix: 'txn' | 'hs', now: number): string {
 
 /**
  * Whether `value` has the shape newId gives ids of this kind (the prefix, then 22 base64url
- * characters). A value that fails cannot name a stored row, so callers answer "not found"
+ * characters), or, for transactions and handshakes, newTimeOrderedId's (30). A value that fails cannot name a stored row, so callers answer "not found"
  * without a query: junk never reaches the database, and the answer is the same on every engine.
  */
 export function isIdOf(prefix: IdPrefix, value: unknown): value is string {
   return (
     typeof value === 'string' &&
     value.startsWith(`${prefix}_`) &&
-    ID_BODY.test(value.slice(prefix.length + 1))
+    (ID_BODY.test(value.slice(prefix.length + 1)) ||
+      ((prefix === 'txn' || prefix === 'hs') &&
+        TIME_ORDERED_ID_BODY.test(value.slice(prefix.length + 1))))
   );
 }
 
