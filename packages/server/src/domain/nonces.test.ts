@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { newNonce, storedKeyOf } from './nonces.js';
 import { sortableTime } from './secrets.js';
 
+// Node's hash directly, not secrets.ts sha256: the test checks the stored key against an
+// oracle of its own.
 const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 
 describe('nonces', () => {
