@@ -57,6 +57,7 @@ const HELP = `Usage: npm run bench -- [options]
   --abandoned N           abandoned sign-ins for the disk test [100000; quick 10000]
   --active N              seeded passkeys the load generator signs with [256; quick 100]
   --profile               also run sign-in under node --cpu-prof and list the top self-time functions
+  --profile-scenario S    what --profile profiles: authenticate, discoverable or register [authenticate]
   --out FILE              result file [bench/results/<date>-<engine>.json]
   --help`;
 
@@ -83,6 +84,7 @@ function options() {
       abandoned: { type: 'string' },
       active: { type: 'string' },
       profile: { type: 'boolean' },
+      'profile-scenario': { type: 'string', default: 'authenticate' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -91,6 +93,8 @@ function options() {
     console.log(HELP);
     process.exit(0);
   }
+  if (!['authenticate', 'discoverable', 'register'].includes(v['profile-scenario']))
+    throw new UsageError('--profile-scenario must be authenticate, discoverable or register');
   if (!['sqlite', 'postgres', 'both'].includes(v.engine))
     throw new UsageError('--engine must be sqlite, postgres or both');
   const q = Boolean(v.quick);
@@ -107,6 +111,7 @@ function options() {
     abandoned: num(v.abandoned, q ? 10_000 : 100_000),
     active: num(v.active, q ? 100 : 256),
     profile: Boolean(v.profile),
+    profileScenario: v['profile-scenario'],
     out: v.out,
     baseline: v.baseline,
     compareOnly: Boolean(v['compare-only']),
@@ -462,8 +467,8 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
     if (o.profile) {
       mkdirSync(profDir, { recursive: true });
       await serve(dbA, app, { cpuProfDir: profDir });
-      runs.authenticateProfiled = await measure('sign-in under node --cpu-prof', {
-        scenario: 'authenticate',
+      runs.authenticateProfiled = await measure(`${o.profileScenario} under node --cpu-prof`, {
+        scenario: o.profileScenario,
       });
       await stopServer();
       // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): the main
@@ -474,6 +479,7 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
         .sort()
         .at(-1);
       results.profile = {
+        scenario: o.profileScenario,
         file: file.slice(ROOT.length),
         ...summariseProfile(file, { top: 25, windowUs: runs.authenticateProfiled.monotonicUs }),
       };

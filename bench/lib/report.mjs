@@ -22,7 +22,7 @@ const RUN_LABELS = {
   register: 'registration',
   authenticateInfoLogs: 'sign-in, LOG_LEVEL=info',
   authenticateSimpleWebAuthn: 'sign-in, simplewebauthn',
-  authenticateProfiled: 'sign-in, under --cpu-prof',
+  authenticateProfiled: 'profiled (--profile-scenario), under --cpu-prof',
   httpFloor: 'HTTP floor (4 no-op requests)',
 };
 
