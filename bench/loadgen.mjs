@@ -288,20 +288,23 @@ async function run(job) {
 
   // The server's CPU, plus its PostgreSQL backends' when it has them: their SQL work is part of
   // what a ceremony costs. A backend that went away stops counting.
-  const serverCpu = () =>
-    [job.serverPid, ...(job.databasePids ?? [])].reduce((sum, pid) => {
+  const cpuOf = (pids) =>
+    pids.reduce((sum, pid) => {
       try {
         return sum + cpuSeconds(pid);
       } catch {
         return sum;
       }
     }, 0);
+  const databaseCpu = () => cpuOf(job.databasePids ?? []);
+  const serverCpu = () => cpuOf([job.serverPid]) + databaseCpu();
   const openWindow = () => {
     rec.inWindow = true;
     window = {
       t: performance.now(),
       mono: monotonicUs(),
       serverCpu: serverCpu(),
+      databaseCpu: databaseCpu(),
       ownCpu: cpuSeconds(process.pid),
       faults: majorFaults(job.serverPid),
       refaults: fileRefaults(),
@@ -319,6 +322,8 @@ async function run(job) {
       // CLOCK_MONOTONIC, the clock of V8's CPU profiles: lets a profile be cut to this window.
       monotonicUs: [window.mono, monotonicUs()],
       serverCpuSeconds: server,
+      // The PostgreSQL backends' share of serverCpuSeconds (0 on SQLite).
+      databaseCpuSeconds: databaseCpu() - window.databaseCpu,
       loadgenCpuSeconds: own,
       // Reads the server blocked on (its major faults) and evicted file pages read back by
       // anyone: stalls that are the disk's, not the code's.

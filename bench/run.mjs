@@ -49,6 +49,9 @@ const HELP = `Usage: npm run bench -- [options]
                           round trips the proxy counts without a clock [200; quick 40]
   --half-peak-runs N      sign-in runs at half of peak on the main server, each checked against
                           p99 < 10 ms (the growth run at the smallest size is one more) [3; quick 1]
+  --backends-cpu WHERE    the core PostgreSQL's backends are pinned to: server (its core: one
+                          core's work, the default) or loadgen (the other: the database on a
+                          core of its own); their CPU is counted with the server's either way
   --concurrency N         ceremonies in flight for peak-throughput runs [8]
   --duration S            measured seconds per run [3; quick 1]
   --warmup S              unmeasured seconds at the start of each run [0.2]; every server
@@ -85,6 +88,7 @@ function options() {
       active: { type: 'string' },
       profile: { type: 'boolean' },
       'profile-scenario': { type: 'string', default: 'authenticate' },
+      'backends-cpu': { type: 'string', default: 'server' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -95,6 +99,8 @@ function options() {
   }
   if (!['authenticate', 'discoverable', 'register'].includes(v['profile-scenario']))
     throw new UsageError('--profile-scenario must be authenticate, discoverable or register');
+  if (!['server', 'loadgen'].includes(v['backends-cpu']))
+    throw new UsageError('--backends-cpu must be server or loadgen');
   if (!['sqlite', 'postgres', 'both'].includes(v.engine))
     throw new UsageError('--engine must be sqlite, postgres or both');
   const q = Boolean(v.quick);
@@ -112,6 +118,7 @@ function options() {
     active: num(v.active, q ? 100 : 256),
     profile: Boolean(v.profile),
     profileScenario: v['profile-scenario'],
+    backendsCpu: v['backends-cpu'],
     out: v.out,
     baseline: v.baseline,
     compareOnly: Boolean(v['compare-only']),
@@ -149,6 +156,7 @@ function options() {
 
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
+const backendsCore = (o) => (o.backendsCpu === 'loadgen' ? LOADGEN_CPU : SERVER_CPU);
 const bootAt = Date.now();
 // Elapsed seconds first: on a shared machine, where the time went is worth seeing.
 const log = (s) =>
@@ -283,6 +291,7 @@ async function main() {
         work,
         contenders,
         cpu: SERVER_CPU,
+        backendsCpu: backendsCore(o),
         active,
         log,
       });
@@ -293,6 +302,7 @@ async function main() {
         rounds: o.rounds,
         durationMs: o.durationMs,
         concurrency: o.concurrency,
+        backendsCpu: o.backendsCpu,
         contenders: figures,
         ratios,
         targets: comparisonTargets,
@@ -412,7 +422,7 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
       server = await startServer({ databaseUrl: db.url, cpu: SERVER_CPU, ...extra });
       await loadgen.setup({ url: server.url, ...a, passkeys: active });
       await warmUp(loadgen, server, { ...o, active });
-      databasePids = await pinBackends(db, SERVER_CPU);
+      databasePids = await pinBackends(db, backendsCore(o));
     };
     let measureDb = dbA;
     const measure = async (label, job) => {
@@ -420,7 +430,7 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
       // PostgreSQL does part of the work in its own processes: they join the server on its core
       // and in its CPU count, so "per core" means passkeyd and its database together. Read
       // again before each run: the pool opens connections as the load needs them.
-      if (measureDb) databasePids = await pinBackends(measureDb, SERVER_CPU);
+      if (measureDb) databasePids = await pinBackends(measureDb, backendsCore(o));
       const r = await loadgen.run({
         warmupMs: o.warmupMs,
         durationMs: o.durationMs,

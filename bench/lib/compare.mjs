@@ -110,7 +110,17 @@ const median = (xs) => {
  * drift on a shared machine (another tenant starting, the CPU's clock) lands on all of them.
  * Ceremonies per CPU-second are pooled over the rounds: all ceremonies ÷ all CPU-seconds.
  */
-export async function sideBySide({ o, loadgen, cleanups, work, contenders, cpu, active, log }) {
+export async function sideBySide({
+  o,
+  loadgen,
+  cleanups,
+  work,
+  contenders,
+  cpu,
+  backendsCpu = cpu,
+  active,
+  log,
+}) {
   const made = await Promise.all(
     contenders.map(async (c) => {
       const db = await scratchDatabase({
@@ -148,7 +158,7 @@ export async function sideBySide({ o, loadgen, cleanups, work, contenders, cpu, 
       for (const c of rotation(made, round)) {
         log(`side by side, round ${round + 1}/${o.rounds}: ${label} on ${c.label} …`);
         await loadgen.setup({ url: c.server.url, ...c.app, passkeys: active });
-        const databasePids = await pinBackends(c.db, cpu);
+        const databasePids = await pinBackends(c.db, backendsCpu);
         const r = await loadgen.run({
           scenario,
           warmupMs: o.warmupMs,
@@ -174,6 +184,8 @@ export async function sideBySide({ o, loadgen, cleanups, work, contenders, cpu, 
         completed,
         failed: sum(runs.map((r) => r.failed)),
         serverCpuSeconds: cpuSeconds,
+        // PostgreSQL's backends' part of serverCpuSeconds (0 on SQLite).
+        databaseCpuSeconds: sum(runs.map((r) => r.databaseCpuSeconds ?? 0)),
         seconds: sum(runs.map((r) => r.seconds)),
         perCpuSecond: completed / cpuSeconds,
         perCpuSecondByRound: runs.map((r) => r.completed / r.serverCpuSeconds),

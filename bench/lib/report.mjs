@@ -123,7 +123,7 @@ function roundTripReport(rt, title) {
 /** The side-by-side runs: per contender, per ceremony, and the ratios. */
 function comparisonReport(c, baseline) {
   const out = [
-    `\nSide by side: ${c.contenders.map((x) => x.label).join(' | ')}; ${c.rounds} rounds, each ceremony ${fix(c.durationMs / 1000, 0)} s at ${c.concurrency} in flight on every server in turn (order rotated each round), per server CPU-second (PostgreSQL: its backends' CPU included), pooled over the rounds`,
+    `\nSide by side: ${c.contenders.map((x) => x.label).join(' | ')}; ${c.rounds} rounds, each ceremony ${fix(c.durationMs / 1000, 0)} s at ${c.concurrency} in flight on every server in turn (order rotated each round), per server CPU-second (PostgreSQL: its backends' CPU included, the backends pinned to ${c.backendsCpu === 'loadgen' ? "the load generator's core" : "the server's core"}), pooled over the rounds`,
   ];
   const headers = ['server', ...Object.values(CEREMONY_LABELS), 'errors', 'others (max)'];
   out.push(
@@ -141,6 +141,25 @@ function comparisonReport(c, baseline) {
     ),
   );
   out.push('(in brackets: each round)');
+  const withBackends = c.contenders.filter((x) =>
+    Object.values(x.summary).some((s) => s.databaseCpuSeconds > 0),
+  );
+  if (withBackends.length) {
+    out.push('');
+    out.push(
+      table(
+        ['CPU per ceremony, µs', ...Object.values(CEREMONY_LABELS)],
+        withBackends.map((x) => [
+          `${x.label}: server + backends`,
+          ...Object.keys(CEREMONY_LABELS).map((k) => {
+            const s = x.summary[k];
+            const us = (v) => int((v / s.completed) * 1e6);
+            return `${us(s.serverCpuSeconds - s.databaseCpuSeconds)} + ${us(s.databaseCpuSeconds)}`;
+          }),
+        ]),
+      ),
+    );
+  }
   if (c.ratios.length) {
     out.push('');
     out.push(
