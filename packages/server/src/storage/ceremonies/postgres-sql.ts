@@ -28,6 +28,20 @@ touch AS (
     AND (last_used_at IS NULL OR last_used_at < :now::bigint - 60000)
 )`;
 
+/**
+ * The commit of a statement that only creates short-lived ceremony state (a sign-in transaction,
+ * a handshake) does not wait for the WAL flush: `synchronous_commit` off for its own transaction
+ * (`set_config(…, true)` lasts until that commit). A database crash can then lose the last such
+ * rows, and the ceremony fails with a not-found error and is started again; nothing it promised
+ * is lost. Everything a user or an app is promised waits for the flush as before: a user created,
+ * pending registrations superseded, a passkey stored, a handshake, transaction or nonce consumed,
+ * a nonce issued. The WAL is one sequence, so that flush also makes durable every earlier
+ * asynchronous commit the statement read. On PostgreSQL's default settings each flush is an
+ * fsync, about a fifth of such a statement's CPU on the benchmark machine (docs/benchmarks.md);
+ * SQLite (WAL, synchronous=NORMAL) does not sync at commit at all.
+ */
+const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
+
 const TX_COLUMNS = `id, app_id, kind, user_id, external_id, passkey_display_name, hints,
   user_verification, created_at, expires_at, consumed_at, mediation`;
 
@@ -65,9 +79,12 @@ SELECT EXISTS (SELECT 1 FROM key) AS key_ok, (SELECT status FROM u) AS user_stat
   (SELECT user_id FROM t) AS user_id, (SELECT external_id FROM t) AS external_id`,
 );
 
-/** B2: the user must exist, be active and hold a passkey; EXISTS reads one index entry. */
+/**
+ * B2: the user must exist, be active and hold a passkey; EXISTS reads one index entry. Commits
+ * without waiting for the flush (ASYNC_COMMIT).
+ */
 export const beginAuthenticateTransaction = namedSql(
-  'passkeyd_begin_authenticate_tx_v1',
+  'passkeyd_begin_authenticate_tx_v2',
   `WITH ${KEY},
 u AS (
   SELECT u.id, u.external_id, u.status,
@@ -86,7 +103,8 @@ t AS (
 )
 SELECT EXISTS (SELECT 1 FROM key) AS key_ok, (SELECT status FROM u) AS user_status,
   (SELECT has_passkey FROM u) AS has_passkey,
-  (SELECT user_id FROM t) AS user_id, (SELECT external_id FROM t) AS external_id`,
+  (SELECT user_id FROM t) AS user_id, (SELECT external_id FROM t) AS external_id
+FROM ${ASYNC_COMMIT}`,
 );
 
 /** B3: single use by the UPDATE's WHERE, gated on the key. */
@@ -116,10 +134,11 @@ const HANDSHAKE_COLUMNS = `id, app_id, kind, transaction_id, challenge, user_ver
 /**
  * F1/F3 with a transaction: the transaction and its user are checked and the handshake stored in
  * one statement; the user's most recently used passkeys come back for the options. A step-up
- * transaction (user_verification 'required') makes the handshake require UV.
+ * transaction (user_verification 'required') makes the handshake require UV. Commits without
+ * waiting for the flush (ASYNC_COMMIT): it consumes nothing.
  */
 export const beginHandshake = namedSql(
-  'passkeyd_begin_handshake_v1',
+  'passkeyd_begin_handshake_v2',
   `WITH t AS (
   SELECT t.*, u.status AS user_status, u.webauthn_user_id
   FROM transactions t LEFT JOIN users u ON u.app_id = t.app_id AND u.id = t.user_id
@@ -149,15 +168,19 @@ SELECT t.id, t.app_id, t.kind, t.user_id, t.external_id, t.passkey_display_name,
   (SELECT coalesce(json_agg(json_build_array(credential_id, transports)
      ORDER BY used DESC, id DESC), '[]'::json) FROM c) AS creds,
   (SELECT user_verification FROM h) AS hs_uv
-FROM (SELECT 1) AS one LEFT JOIN t ON true`,
+FROM ${ASYNC_COMMIT} LEFT JOIN t ON true`,
 );
 
-/** F3 without a transaction (discoverable, autofill): the handshake alone. */
+/**
+ * F3 without a transaction (discoverable, autofill): the handshake alone, committed without
+ * waiting for the flush (ASYNC_COMMIT).
+ */
 export const insertHandshake = namedSql(
-  'passkeyd_insert_handshake_v1',
+  'passkeyd_insert_handshake_v2',
   `INSERT INTO handshakes (${HANDSHAKE_COLUMNS})
-VALUES (:hs_id::text, :app::text, :kind::text, NULL, :challenge::text, :uv::text, :now::bigint,
-  :expires_at::bigint, NULL)`,
+SELECT :hs_id::text, :app::text, :kind::text, NULL, :challenge::text, :uv::text, :now::bigint,
+  :expires_at::bigint, NULL
+FROM ${ASYNC_COMMIT}`,
 );
 
 /**
