@@ -2,18 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../open-storage.js';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../scratch-postgres.js';
+import { describeWithPostgres, probePostgres } from '../scratch-postgres.js';
 import { openSqliteStorage } from '../sqlite.js';
-import type { NamedSql } from './named-sql.js';
-import * as postgresSql from './postgres-sql.js';
+import { everyPostgresStatement, migratedScratchClient } from './postgres-test-statements.js';
 import { SQL as SQLITE_SQL } from './sqlite-ceremonies.js';
 
 /**
@@ -88,29 +81,19 @@ describeWithPostgres(
   env,
   'PostgreSQL ceremony statements use an index for every table they read',
   (adminUrl) => {
-    let scratch: ScratchDatabase;
     let client: pg.Client;
+    let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      scratch = await createScratchDatabase(adminUrl, 'plans');
-      await (await openStorage({ databaseUrl: scratch.url })).close();
-      client = new pg.Client({ connectionString: scratch.url });
-      await client.connect();
+      ({ client, close } = await migratedScratchClient(adminUrl, 'plans'));
       // The generic plan: the one a prepared statement settles on, whatever its values, so no
       // value can fold a branch away (`:supersede` false) and hide what it would scan.
       await client.query('SET plan_cache_mode = force_generic_plan');
     });
     afterAll(async () => {
-      await client?.end();
-      await scratch?.drop();
+      await close?.();
     });
 
-    const statements: NamedSql[] = [
-      ...Object.values(postgresSql).filter(
-        (v): v is NamedSql => typeof v === 'object' && v !== null && 'text' in v,
-      ),
-      postgresSql.abandonFinish('register'),
-      postgresSql.abandonFinish('authenticate'),
-    ];
+    const statements = everyPostgresStatement();
     it.each(statements.map((s) => [s.name, s] as const))('%s', async (_name, s) => {
       await client.query('BEGIN');
       try {

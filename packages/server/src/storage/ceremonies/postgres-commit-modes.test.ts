@@ -1,14 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openStorage } from '../open-storage.js';
-import {
-  createScratchDatabase,
-  describeWithPostgres,
-  probePostgres,
-  type ScratchDatabase,
-} from '../scratch-postgres.js';
+import { describeWithPostgres, probePostgres } from '../scratch-postgres.js';
 import type { NamedSql } from './named-sql.js';
-import * as postgresSql from './postgres-sql.js';
+import { everyPostgresStatement, migratedScratchClient } from './postgres-test-statements.js';
 
 /**
  * Which ceremony statements commit without waiting for the WAL flush (postgres-sql.ts,
@@ -55,26 +49,16 @@ describeWithPostgres(
   env,
   'PostgreSQL ceremony statements: only those that create short-lived state commit asynchronously',
   (adminUrl) => {
-    let scratch: ScratchDatabase;
     let client: pg.Client;
+    let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      scratch = await createScratchDatabase(adminUrl, 'commitmodes');
-      await (await openStorage({ databaseUrl: scratch.url })).close();
-      client = new pg.Client({ connectionString: scratch.url });
-      await client.connect();
+      ({ client, close } = await migratedScratchClient(adminUrl, 'commitmodes'));
     });
     afterAll(async () => {
-      await client?.end();
-      await scratch?.drop();
+      await close?.();
     });
 
-    const statements: NamedSql[] = [
-      ...Object.values(postgresSql).filter(
-        (v): v is NamedSql => typeof v === 'object' && v !== null && 'text' in v,
-      ),
-      postgresSql.abandonFinish('register'),
-      postgresSql.abandonFinish('authenticate'),
-    ];
+    const statements = everyPostgresStatement();
 
     it('the asynchronous ones exist under these names', () => {
       expect(statements.filter((s) => ASYNC.has(s.name)).map((s) => s.name)).toEqual([...ASYNC]);
