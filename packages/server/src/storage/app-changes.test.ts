@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppDirectory } from '../domain/apps/app-directory.js';
 import { createApp, updateApp } from '../domain/apps/apps.js';
 import { systemClock, type AppChanges, type Storage } from '../domain/ports.js';
@@ -229,6 +229,38 @@ describeWithPostgres(probe, process.env, 'app changes on PostgreSQL', (adminUrl)
     await c.query(`UPDATE apps SET name = 'Renamed in psql' WHERE id = $1`, [app.id]);
     await c.end();
     expect(await timeUntilName(directory, app.id, 'Renamed in psql', 3_000)).toBeLessThan(1_000);
+  });
+
+  // pg queues a query sent while another is unanswered, and pg@9 will refuse it: on a silent
+  // connection, one heartbeat waits for its timeout and the next ones must not pile up behind it.
+  it('sends no heartbeat while the previous one is unanswered', async () => {
+    const proxy = await silenceableProxy(new URL(db.url));
+    const pending = new Map<pg.Client, number>();
+    let most = 0;
+    const query = pg.Client.prototype.query;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const n = (pending.get(this) ?? 0) + 1;
+      pending.set(this, n);
+      most = Math.max(most, n);
+      const done = () => void pending.set(this, (pending.get(this) ?? 1) - 1);
+      const r = (query as (...a: unknown[]) => unknown).apply(this, args);
+      if (r instanceof Promise) r.then(done, done);
+      return r as never;
+    });
+    try {
+      // Heartbeats every 333 ms, each given 1,000 ms to answer.
+      const { directory } = directoryOnA(1_000, { connectionString: proxy.url });
+      await untilLive(directory);
+      proxy.silence();
+      await sleep(1_500);
+      expect(most).toBe(1);
+    } finally {
+      spy.mockRestore();
+      await proxy.close();
+    }
   });
 
   it('stays within the staleness bound when its LISTEN connection goes silent', async () => {

@@ -58,13 +58,21 @@ export function postgresAppChanges(opts: PostgresAppChangesOptions): AppChanges 
     backoff = Math.min(backoff * 2, maxBackoff);
   };
 
+  // One heartbeat at a time: on a silent connection the unanswered one fails at its
+  // query_timeout and drops the connection; a second sent meanwhile would only queue behind it
+  // in pg (deprecated, refused by pg@9) and confirm nothing sooner.
+  let beating: pg.Client | undefined;
   const beat = async (c: pg.Client) => {
+    if (beating === c) return;
+    beating = c;
     const sentAt = now();
     try {
       await c.query('SELECT 1');
       if (client === c) confirmedAt = sentAt;
     } catch (err) {
       drop(c, err);
+    } finally {
+      if (beating === c) beating = undefined;
     }
   };
 
