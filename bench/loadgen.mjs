@@ -5,7 +5,13 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TestAuthenticator } from '@passkeyd/test-authenticator';
-import { cpuSeconds, fileRefaults, machineBusySeconds, majorFaults } from './lib/proc.mjs';
+import {
+  cpuSeconds,
+  fileRefaults,
+  machineBusySeconds,
+  majorFaults,
+  stealSeconds,
+} from './lib/proc.mjs';
 import { Samples } from './lib/stats.mjs';
 
 const ORIGIN = 'http://localhost:3000';
@@ -309,6 +315,8 @@ async function run(job) {
       faults: majorFaults(job.serverPid),
       refaults: fileRefaults(),
       machine: machineBusySeconds(),
+      steal: stealSeconds(),
+      serverCoreSteal: job.serverCore === undefined ? 0 : stealSeconds(job.serverCore),
     };
   };
   const closeWindow = () => {
@@ -332,6 +340,14 @@ async function run(job) {
       // CPU the rest of the machine used meanwhile (other people's processes on a shared box),
       // in cores: above a few tenths, latency figures include waiting for a CPU.
       otherCores: (machineBusySeconds() - window.machine - server - own) / seconds,
+      // Cores' worth of time the hypervisor gave other guests, all cores and the server's own
+      // (null when the job did not say which core the server is on): a stall of this kind
+      // shows in the tail latencies and in no process's CPU time.
+      stealCores: (stealSeconds() - window.steal) / seconds,
+      serverCoreSteal:
+        job.serverCore === undefined
+          ? null
+          : (stealSeconds(job.serverCore) - window.serverCoreSteal) / seconds,
     };
   };
 

@@ -436,6 +436,7 @@ async function runEngine(o, { loadgen, cleanups, work, profDir, active, phase, l
         durationMs: o.durationMs,
         concurrency: o.concurrency,
         serverPid: server.pid,
+        serverCore: SERVER_CPU,
         databasePids,
         ...job,
       });

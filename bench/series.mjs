@@ -42,6 +42,7 @@ function main(files) {
       quick: Boolean(r.options?.quick),
       ...verdict(runs),
       others: Math.max(...runs.map((x) => x.otherCores ?? NaN)),
+      steal: Math.max(...runs.map((x) => x.serverCoreSteal ?? NaN)),
     });
   }
   if (!rows.length) {
@@ -50,7 +51,7 @@ function main(files) {
   }
   for (const x of rows)
     console.log(
-      `${x.met ? 'pass' : 'FAIL'}  ${x.p99s.map((p) => `${p.toFixed(1)} ms`).join(', ')}  others ≤ ${Number.isFinite(x.others) ? x.others.toFixed(2) : '–'} cores  ${x.file}${x.quick ? ' (quick: not for figures)' : ''}`,
+      `${x.met ? 'pass' : 'FAIL'}  ${x.p99s.map((p) => `${p.toFixed(1)} ms`).join(', ')}  others ≤ ${Number.isFinite(x.others) ? x.others.toFixed(2) : '–'} cores  steal ≤ ${Number.isFinite(x.steal) ? `${(x.steal * 100).toFixed(1)} %` : '–'}  ${x.file}${x.quick ? ' (quick: not for figures)' : ''}`,
     );
   const passed = rows.filter((x) => x.met).length;
   console.log(

@@ -288,18 +288,34 @@ export function perCeremonyTurns(windows, turnTimes) {
   };
 }
 
+/**
+ * Where the delay proxy connects for a PostgreSQL URL: its host and port, or, for `?host=/dir`
+ * (node-postgres's spelling of a Unix socket, which overrides the URL's host), that socket.
+ */
+export function proxyTarget(databaseUrl) {
+  const pg = new URL(databaseUrl);
+  const socketDir = pg.searchParams.get('host');
+  const port = Number(pg.port || 5432);
+  return socketDir?.startsWith('/')
+    ? { path: `${socketDir}/.s.PGSQL.${port}` }
+    : { host: pg.hostname, port };
+}
+
+/** The same database URL, reaching PostgreSQL through the proxy's TCP port. */
+export function throughProxy(databaseUrl, proxy) {
+  const url = new URL(databaseUrl);
+  url.searchParams.delete('host');
+  url.hostname = proxy.host;
+  url.port = String(proxy.port);
+  return url.toString();
+}
+
 export async function measureRoundTrips({ o, loadgen, db, app, bin, active, cpu, label, log }) {
-  const pg = new URL(db.url);
-  const proxy = await startDelayProxy({
-    target: { host: pg.hostname, port: Number(pg.port || 5432) },
-    delayMs: 0,
-  });
-  const viaProxy = new URL(db.url);
-  viaProxy.hostname = proxy.host;
-  viaProxy.port = String(proxy.port);
+  const proxy = await startDelayProxy({ target: proxyTarget(db.url), delayMs: 0 });
+  const viaProxy = throughProxy(db.url, proxy);
   let server;
   try {
-    server = await startServer({ databaseUrl: viaProxy.toString(), cpu, bin });
+    server = await startServer({ databaseUrl: viaProxy, cpu, bin });
     await loadgen.setup({ url: server.url, ...app, passkeys: active });
     log(`round trips (${label}): warming up through the proxy …`);
     await warmUp(loadgen, server, { ...o, active });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonFigures, perCeremonyTurns, rotation, roundTripTargets } from './compare.mjs';
+import {
+  comparisonFigures,
+  perCeremonyTurns,
+  proxyTarget,
+  rotation,
+  roundTripTargets,
+  throughProxy,
+} from './compare.mjs';
 
 /** A contender's figures as sideBySide returns them: per ceremony, pooled and per round. */
 const contender = (tree, engine, perRound) => ({
@@ -109,5 +116,23 @@ describe('turns per ceremony', () => {
 
   it('says NaN when no ceremony was recorded', () => {
     expect(perCeremonyTurns([], [1, 2]).median).toBeNaN();
+  });
+});
+
+describe('the round-trip proxy in front of PostgreSQL', () => {
+  it('forwards to the host and port of a TCP URL', () => {
+    expect(proxyTarget('postgres://u@db.example:6543/x')).toEqual({
+      host: 'db.example',
+      port: 6543,
+    });
+    expect(proxyTarget('postgres://u@127.0.0.1/x')).toEqual({ host: '127.0.0.1', port: 5432 });
+  });
+
+  it("forwards to the Unix socket a ?host=/dir URL names, and points the server at the proxy's port", () => {
+    const url = 'postgres://postgres@localhost/bench_1?host=/var/run/postgresql';
+    expect(proxyTarget(url)).toEqual({ path: '/var/run/postgresql/.s.PGSQL.5432' });
+    expect(throughProxy(url, { host: '127.0.0.1', port: 40113 })).toBe(
+      'postgres://postgres@127.0.0.1:40113/bench_1',
+    );
   });
 });

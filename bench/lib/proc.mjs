@@ -24,15 +24,33 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
-/** CPU-seconds every core has spent busy so far (all processes), from /proc/stat. */
+/** One line of /proc/stat ("cpu" for the whole machine, "cpu0" for one core) as numbers. */
+export function statLine(name, text = readFileSync('/proc/stat', 'utf8')) {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? line.trim().split(/\s+/).slice(1).map(Number) : [];
+}
+
+/** Busy and stolen ticks of one /proc/stat line: steal is neither busy nor idle. */
+export function busyAndSteal(f) {
+  return { busy: f[0] + f[1] + f[2] + f[5] + f[6], steal: f[7] ?? 0 };
+}
+
+/**
+ * CPU-seconds every core has spent busy so far (all processes), from /proc/stat: user, nice,
+ * system, irq and softirq. Not idle or iowait, and not steal: time the hypervisor gave another
+ * guest is no process's on this machine (`stealSeconds`).
+ */
 export function machineBusySeconds() {
-  const [, ...f] = readFileSync('/proc/stat', 'utf8')
-    .split('\n', 1)[0]
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
-  return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0)) / clockTicks();
+  return busyAndSteal(statLine('cpu')).busy / clockTicks();
+}
+
+/**
+ * Seconds the hypervisor ran something else while this guest wanted the CPU ("steal", the 8th
+ * field of /proc/stat), so far: for one core (`cpu`, a number) or summed over all of them. On a
+ * shared virtual machine a few milliseconds of it at once is a stall no code of ours can avoid.
+ */
+export function stealSeconds(cpu) {
+  return busyAndSteal(statLine(cpu === undefined ? 'cpu' : `cpu${cpu}`)).steal / clockTicks();
 }
 
 /** Major page faults of a process so far: pages it had to wait for the disk to read. */

@@ -1,6 +1,9 @@
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
 const fix = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '–');
+// The share of the server's core the hypervisor gave other guests during a run (older result
+// files have no such figure).
+const steal = (run) => pct(run.serverCoreSteal ?? NaN);
 const mib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(2)} MiB` : '–');
 
 function table(headers, rows) {
@@ -290,7 +293,16 @@ function engineReport(r) {
     );
     out.push(
       table(
-        ['run', 'rate', 'ceremonies/s', 'worst step p99', 'ceremony p99', 'others', 'p99 < 10 ms'],
+        [
+          'run',
+          'rate',
+          'ceremonies/s',
+          'worst step p99',
+          'ceremony p99',
+          'others',
+          'steal',
+          'p99 < 10 ms',
+        ],
         halves.map((h, i) => [
           i < r.halfPeakRuns.length ? `main server, ${i + 1}` : 'growth, smallest',
           `${h.rate}/s`,
@@ -298,6 +310,7 @@ function engineReport(r) {
           fix(h.worstStepP99, 2),
           fix(h.ceremony.p99, 2),
           fix(h.otherCores, 2),
+          steal(h),
           h.worstStepP99 < 10 ? 'yes' : 'NO',
         ]),
       ),
@@ -320,6 +333,7 @@ function engineReport(r) {
           'ceremony p99',
           'disk reads',
           'others',
+          'steal',
           'server RSS',
           'seeded in',
         ],
@@ -333,6 +347,7 @@ function engineReport(r) {
           fix(g.run.ceremony.p99, 2),
           `${g.run.serverMajorFaults} / ${g.run.fileRefaults}`,
           fix(g.run.otherCores, 2),
+          steal(g.run),
           g.memoryMiB ? `${fix(g.memoryMiB.rss, 0)} MiB` : '',
           g.seedSeconds ? `${fix(g.seedSeconds, 1)} s` : '',
         ]),
@@ -343,6 +358,9 @@ function engineReport(r) {
     );
     out.push(
       'others (here and above): cores that other processes on the machine used during the run; above a few tenths, latencies include waiting for a CPU',
+    );
+    out.push(
+      "steal (here and above): the share of the server's core the hypervisor gave other guests during the run; it comes in bursts, each a stall of the server",
     );
     const last = r.growth.at(-1);
     if (last.size)
