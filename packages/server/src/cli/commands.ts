@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, describeSettings, type Config } from '../config/config.js';
 import { createApiKey, revokeApiKey } from '../domain/apps/api-keys.js';
-import { createApp, getApp, updateApp } from '../domain/apps/apps.js';
+import { createApp, deleteApp, getApp, updateApp } from '../domain/apps/apps.js';
 import { appWellKnown } from '../domain/apps/well-known.js';
 import type { AppSettingsInput } from '../domain/apps/app-settings.js';
 import { systemClock } from '../domain/ports.js';
 import type { AuthenticatorAttachment, UserVerificationPolicy } from '../domain/types.js';
-import { adminAppToWire, apiKeyToWire } from '../http/presenters.js';
+import { adminAppToWire, apiKeyToWire, deletedAppRowsToWire } from '../http/presenters.js';
 import { startServer, type RunningServer } from '../server.js';
 import { readMdsRoots, runMds } from './mds.js';
 import { EVENTS_EXPORT_HELP, EVENTS_EXPORT_OPTIONS, auditCli, runEventsExport } from './audit.js';
@@ -38,7 +38,8 @@ Commands:
   serve                         Run the server (HTTP API, migrations at start-up)
   migrate                       Apply database migrations and exit
   backup FILE                   Copy the SQLite database to FILE while serving (docs/deploy.md)
-  app create|list|show|update   Manage apps
+  app create|list|show|update|delete
+                                Manage apps
   app well-known|mobile         Files to host on an app's RP ID (docs/mobile.md)
   key create|list|revoke        Manage an app's API keys
   import | export               Move users and passkeys in and out of an app (docs/migration.md)
@@ -69,6 +70,7 @@ const APP_OPTIONS = {
   aaguid: { type: 'string', multiple: true },
   'require-certified': { type: 'string' },
   json: { type: 'boolean' },
+  yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -101,6 +103,8 @@ const HELPS: Record<string, string> = {
   'app create': `Usage: passkeyd app create --name NAME --rp-id DOMAIN --origin URL [--origin URL…] [options]\n\nCreates an app and its first API key (shown once).\n\n${APP_HELP}`,
   'app list': 'Usage: passkeyd app list [--json]',
   'app show': 'Usage: passkeyd app show APP_ID [--json]',
+  'app delete':
+    "Usage: passkeyd app delete APP_ID --yes [--json]\n\nDeletes the app and everything it holds, for good: its API keys first (its backend is refused\nfrom then on), webhook endpoints, events, ceremonies in progress, passkeys and users, a bounded\nbatch at a time so a running server's other apps keep working, then the app itself. The audit\ntrail keeps the record. Take a backup or an export first (docs/operations.md).",
   'app update': `Usage: passkeyd app update APP_ID [options]\n\nChanges the given settings; --origin and --related-origin replace the whole list.\n\n${APP_HELP}`,
   'app well-known':
     "Usage: passkeyd app well-known APP_ID\n\nPrints the /.well-known/webauthn JSON for the app's RP ID (the related origins of every app on it),\nto host at https://RP_ID/.well-known/webauthn if that path is not routed to passkeyd.",
@@ -368,6 +372,33 @@ export async function runCommand(argv: string[], ctx: CliContext): Promise<numbe
               ([k, val]) => `${k.padEnd(24)} ${Array.isArray(val) ? val.join(' ') : String(val)}`,
             )
             .join('\n'),
+        );
+        return 0;
+      });
+    }
+    case 'app delete': {
+      const appId = positionals[0];
+      if (!appId || positionals.length > 1) throw new UsageError('app delete needs one APP_ID');
+      // Irreversible, and one mistyped id away from another app: say so instead of guessing.
+      if (!v.yes)
+        throw new UsageError(
+          `app delete removes app ${appId} with all its users and passkeys for good; add --yes to go ahead (passkeyd backup FILE first keeps a copy)`,
+        );
+      return withStorage(ctx, async (storage) => {
+        const app = await getApp(storage, appId);
+        const deleted = deletedAppRowsToWire(await deleteApp(appId, deps(storage)));
+        await audit(storage, {
+          appId,
+          type: 'admin.app.deleted',
+          target: appId,
+          change: { deleted },
+        });
+        out.print(
+          { app_id: appId, deleted },
+          () =>
+            `deleted app ${appId} (${app.name}): ${Object.entries(deleted)
+              .map(([k, n]) => `${n} ${k.replaceAll('_', ' ')}`)
+              .join(', ')}`,
         );
         return 0;
       });

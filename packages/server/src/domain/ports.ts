@@ -304,6 +304,19 @@ export interface CeremonyStore {
   redeemNonce(r: RedeemNonceRequest): Promise<{ ok: true; nonce: Nonce } | Refused>;
 }
 
+/** The tables holding an app's rows, in the order an app's deletion empties them. */
+export const APP_DATA_TABLES = [
+  'api_keys',
+  'webhook_endpoints',
+  'events',
+  'nonces',
+  'handshakes',
+  'transactions',
+  'credentials',
+  'users',
+] as const;
+export type AppDataTable = (typeof APP_DATA_TABLES)[number];
+
 /**
  * Everything the domain needs from a database. Every method is scoped by app id (tenancy is part
  * of the signature, so no query can forget it). Not found is `undefined`. Methods named
@@ -317,6 +330,16 @@ export interface Storage {
     get(appId: string): Promise<App | undefined>;
     list(): Promise<App[]>;
     update(app: App): Promise<void>;
+    /**
+     * Deletes up to `limit` rows that belong to the app from one table, in the order of
+     * `APP_DATA_TABLES` (its API keys first, so the app's backend is refused from then on, and
+     * users last, once their passkeys are gone), and says which table and how many; `count` 0
+     * when nothing is left. One bounded statement per call, so deleting a large app never holds
+     * the database for long (SQLite has one writer).
+     */
+    deleteData(appId: string, limit: number): Promise<{ table: AppDataTable; count: number }>;
+    /** Deletes the app row, and with it whatever rows of the app are left; false if unknown. */
+    delete(appId: string): Promise<boolean>;
   };
 
   /** The imported FIDO MDS BLOB, shared by every node (docs/attestation.md). */

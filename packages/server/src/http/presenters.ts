@@ -1,4 +1,5 @@
 import type { ApiKey, App, Credential, Nonce, User, UserEvent } from '../domain/types.js';
+import type { DeletedAppRows } from '../domain/apps/apps.js';
 import { lookupAuthenticator } from '../domain/aaguid/lookup.js';
 import { webOrigins } from '../domain/apps/app-origins.js';
 import { relatedOriginWarnings } from '../domain/apps/related-origins.js';
@@ -165,5 +166,19 @@ export function apiKeyToWire(k: ApiKey) {
     created_at: iso(k.createdAt),
     last_used_at: isoOrNull(k.lastUsedAt),
     revoked_at: isoOrNull(k.revokedAt),
+  };
+}
+
+/** What an app's deletion removed, as the admin API and the CLI show it. */
+export function deletedAppRowsToWire(d: DeletedAppRows) {
+  return {
+    keys: d.api_keys,
+    webhook_endpoints: d.webhook_endpoints,
+    users: d.users,
+    passkeys: d.credentials,
+    events: d.events,
+    transactions: d.transactions,
+    handshakes: d.handshakes,
+    nonces: d.nonces,
   };
 }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasskeydError } from '../domain/errors.js';
-import type { ConsoleSession, ConsumeResult, Storage } from '../domain/ports.js';
+import {
+  APP_DATA_TABLES,
+  type AppDataTable,
+  type ConsoleSession,
+  type ConsumeResult,
+  type Storage,
+} from '../domain/ports.js';
 import type {
   ApiKey,
   App,
@@ -14,7 +20,7 @@ import type {
   User,
   UserEvent,
 } from '../domain/types.js';
-import { describeWebhooksContract } from './webhooks.contract.js';
+import { anEndpoint, describeWebhooksContract } from './webhooks.contract.js';
 import { appRecord } from '../testing/app-record.js';
 
 /**
@@ -301,6 +307,83 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         };
         await s.apps.update(changed);
         expect(await s.apps.get(app.id)).toEqual({ ...changed, createdAt: app.createdAt });
+      });
+      it("deletes an app's rows a bounded batch at a time, keys first, then the app, and no other app's", async () => {
+        const { a, b, bUser } = await twoTenants();
+        const second = await s.users.findOrCreate(aUser(a.app.id));
+        const creds = [aCredential(a.user), aCredential(a.user), aCredential(second)];
+        for (const c of creds) await s.credentials.create(c);
+        const key = anApiKey(a.app.id);
+        await s.apiKeys.create(key);
+        await s.apiKeys.create(anApiKey(a.app.id));
+        const endpoint = anEndpoint(a.app.id);
+        await s.webhooks.create(endpoint, 100);
+        const tx = aTransaction(a.user);
+        await s.transactions.create(tx);
+        await s.handshakes.create(aHandshake(a.app.id));
+        const nonce = aNonce(a.user);
+        await s.nonces.create(nonce);
+        await s.events.record(anEvent(a.user));
+        // The other tenant's rows, which must all survive.
+        const bCred = aCredential(bUser);
+        await s.credentials.create(bCred);
+        const bKey = anApiKey(b.id);
+        await s.apiKeys.create(bKey);
+        const bEndpoint = anEndpoint(b.id);
+        await s.webhooks.create(bEndpoint, 100);
+        const bEvent = anEvent(bUser, { appId: b.id, userId: bUser.id });
+        await s.events.record(bEvent);
+
+        const batches: { table: AppDataTable; count: number }[] = [];
+        for (;;) {
+          const r = await s.apps.deleteData(a.app.id, 2);
+          if (r.count === 0) break;
+          batches.push(r);
+          expect(batches.length).toBeLessThan(50);
+        }
+        for (const r of batches) expect(r.count).toBeLessThanOrEqual(2);
+        // Keys first, users last, each table emptied before the next is touched.
+        const order = batches.map((r) => APP_DATA_TABLES.indexOf(r.table));
+        expect(order).toEqual([...order].sort((x, y) => x - y));
+        const total = (t: AppDataTable) =>
+          batches.filter((r) => r.table === t).reduce((n, r) => n + r.count, 0);
+        expect(Object.fromEntries(APP_DATA_TABLES.map((t) => [t, total(t)]))).toEqual({
+          api_keys: 2,
+          webhook_endpoints: 1,
+          events: 1,
+          nonces: 1,
+          handshakes: 1,
+          transactions: 1,
+          credentials: 3,
+          users: 2,
+        });
+        expect(await s.apiKeys.findByPrefix(key.prefix)).toBeUndefined();
+        expect(await s.apps.get(a.app.id)).toBeDefined();
+        expect(await s.apps.delete(a.app.id)).toBe(true);
+        expect(await s.apps.delete(a.app.id)).toBe(false);
+        expect(await s.apps.get(a.app.id)).toBeUndefined();
+        expect(await s.credentials.get(a.app.id, creds[0]!.id)).toBeUndefined();
+        expect(await s.transactions.get(a.app.id, tx.id)).toBeUndefined();
+        expect(await s.nonces.redeem(a.app.id, nonce.hash, NOW)).toBeUndefined();
+
+        expect(await s.apps.get(b.id)).toBeDefined();
+        expect(await s.credentials.get(b.id, bCred.id)).toEqual(bCred);
+        expect(await s.users.get(b.id, bUser.id)).toEqual(bUser);
+        expect(await s.apiKeys.findByPrefix(bKey.prefix)).toEqual(bKey);
+        expect(await s.webhooks.get(b.id, bEndpoint.id)).toEqual(bEndpoint);
+        expect(await s.events.listByUser(b.id, bUser.id, 10)).toEqual([bEvent]);
+      });
+
+      it('deletes what is left of an app with the app row itself', async () => {
+        const { app, user } = await appWithUser();
+        const cred = aCredential(user);
+        await s.credentials.create(cred);
+        await s.apiKeys.create(anApiKey(app.id));
+        expect(await s.apps.delete(app.id)).toBe(true);
+        expect(await s.credentials.get(app.id, cred.id)).toBeUndefined();
+        expect(await s.users.get(app.id, user.id)).toBeUndefined();
+        expect(await s.apiKeys.list(app.id)).toEqual([]);
+        expect(await s.apps.deleteData(app.id, 10)).toEqual({ table: 'users', count: 0 });
       });
     });
 

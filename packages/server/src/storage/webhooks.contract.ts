@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 const uid = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 const hex = () => randomUUID().replaceAll('-', '');
 
-function anEndpoint(appId: string, over: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
+export function anEndpoint(appId: string, over: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
   return {
     id: uid('whe'),
     appId,

@@ -1,5 +1,5 @@
 import { PasskeydError } from '../errors.js';
-import type { Clock, Storage } from '../ports.js';
+import { APP_DATA_TABLES, type AppDataTable, type Clock, type Storage } from '../ports.js';
 import { isIdOf, newId } from '../secrets.js';
 import type { App } from '../types.js';
 import type { AppDirectory } from './app-directory.js';
@@ -59,4 +59,44 @@ export async function updateApp(
   await deps.storage.apps.update(app);
   deps.apps?.changed(appId);
   return app;
+}
+
+/** Rows an app's deletion removed, per table (`APP_DATA_TABLES`). */
+export type DeletedAppRows = Record<AppDataTable, number>;
+
+/** Rows per statement of an app's deletion: small enough that SQLite's one writer is never held long. */
+export const APP_DELETE_BATCH = 1000;
+
+/**
+ * Deletes an app and everything it holds: API keys, webhook endpoints (and their deliveries),
+ * events, nonces, handshakes, transactions, passkeys and users. The audit trail is kept: it is
+ * the record of who deleted what (audit_log has no key to apps).
+ *
+ * A bounded batch at a time, yielding between them, so a large app's deletion does not stop
+ * other apps' ceremonies on the same database: SQLite has one writer and better-sqlite3 runs on
+ * the event loop, and one statement deleting a million passkeys would hold both for seconds. The
+ * API keys go first, so the app's backend is refused from the first batch on and no new
+ * ceremony or user can start; the app row goes last, and with it (through its foreign keys, and
+ * on PostgreSQL its trigger) anything a ceremony in flight wrote meanwhile. Its settings leave
+ * every node's cache through the change feed when the row goes.
+ */
+export async function deleteApp(
+  appId: string,
+  deps: WriteDeps & { batch?: number },
+): Promise<DeletedAppRows> {
+  await getApp(deps.storage, appId);
+  const deleted = Object.fromEntries(APP_DATA_TABLES.map((t) => [t, 0])) as DeletedAppRows;
+  for (;;) {
+    const { table, count } = await deps.storage.apps.deleteData(
+      appId,
+      deps.batch ?? APP_DELETE_BATCH,
+    );
+    if (count === 0) break;
+    deleted[table] += count;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  // Deleted meanwhile by another operator: the rows are gone all the same, and so is the app.
+  await deps.storage.apps.delete(appId);
+  deps.apps?.changed(appId);
+  return deleted;
 }

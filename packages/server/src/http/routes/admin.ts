@@ -3,14 +3,14 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { listAuthenticators } from '../../domain/aaguid/lookup.js';
 import { createApiKey, revokeApiKey } from '../../domain/apps/api-keys.js';
-import { createApp, getApp, updateApp } from '../../domain/apps/apps.js';
+import { createApp, deleteApp, getApp, updateApp } from '../../domain/apps/apps.js';
 import type { AppSettingsInput } from '../../domain/apps/app-settings.js';
 import { tokenActor } from '../../domain/audit.js';
 import { PasskeydError } from '../../domain/errors.js';
 import { liveSettings } from '../auth/live-settings.js';
 import type { HttpDeps } from '../context.js';
 import { bearerToken } from '../context.js';
-import { adminAppToWire, apiKeyToWire } from '../presenters.js';
+import { adminAppToWire, apiKeyToWire, deletedAppRowsToWire } from '../presenters.js';
 import { appWellKnown } from '../../domain/apps/well-known.js';
 import {
   AppWellKnown,
@@ -56,6 +56,17 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.addHook('onRequest', adminAuth(deps));
   const security = [{ adminToken: [] }];
   const tags = ['admin'];
+  const count = (description: string) => Type.Integer({ minimum: 0, description });
+  const DeletedAppRows = Type.Object({
+    keys: count('API keys, revoked or not'),
+    webhook_endpoints: count('webhook endpoints, each with its deliveries'),
+    users: count('users'),
+    passkeys: count('passkeys'),
+    events: count('passkey events'),
+    transactions: count('transactions, finished or not'),
+    handshakes: count('WebAuthn challenges, answered or not'),
+    nonces: count('nonces, redeemed or not'),
+  });
   const AppWithKey = Type.Object({
     app: Type.Ref('AdminApp'),
     api_key: Type.String({ description: 'Shown once.' }),
@@ -199,6 +210,30 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
         deps,
       );
       return { app: adminAppToWire(app) };
+    },
+  );
+
+  scope.delete(
+    '/apps/:appId',
+    {
+      config: { audit: { type: 'admin.app.deleted' } },
+      schema: {
+        tags,
+        security,
+        summary: 'Delete an app and everything it holds (the audit trail stays)',
+        description:
+          "Deletes the app's API keys first (its backend is refused from then on), then its webhook endpoints, events, ceremonies in progress, passkeys and users, a bounded batch at a time, then the app. Cannot be undone: take a backup or an export first (docs/operations.md).",
+        params: AppIdParams,
+        response: {
+          200: Type.Object({ app_id: Type.String(), deleted: DeletedAppRows }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (req) => {
+      const deleted = deletedAppRowsToWire(await deleteApp(req.params.appId, deps));
+      req.auditDetail = { change: { deleted } };
+      return { app_id: req.params.appId, deleted };
     },
   );
 

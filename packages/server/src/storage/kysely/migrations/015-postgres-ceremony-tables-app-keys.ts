@@ -5,10 +5,11 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // to four times (transactions, handshakes, nonces and events each reference apps), and concurrent
 // ceremonies turned those locks into MultiXacts. Measured with the four storage operations of a
 // sign-in, 8 in flight: the backends' CPU per sign-in fell from about 2,650 to 2,350 µs (node's
-// included: 3,578–3,632 to 3,397–3,403 µs). passkeyd never deletes an app, and every row of
-// these tables is written for an app the same request has just read, so what the constraints
-// gave was the cascade when an operator deletes an app by hand: a trigger on apps now does that
-// delete, paid only when an app is deleted. A row written for an app in the same instant as the
+// included: 3,578–3,632 to 3,397–3,403 µs). Every row of these tables is written for an app the
+// same request has just read, so what the constraints gave was the cascade when an app is
+// deleted: a trigger on apps now does that delete, paid only when an app is deleted. (Since
+// 2026-12-03 `passkeyd app delete` and DELETE /v1/admin/apps/{app_id} empty these tables a batch
+// at a time first, domain/apps/apps.ts; the trigger then takes what was written meanwhile.) A row written for an app in the same instant as the
 // app's deletion can outlive it; it names no passkey and is purged like any other
 // (transactions, handshakes and nonces when they expire, events after the retention period).
 // The keys to users stay (a deleted user's nonces and transactions must go with the user), as do
