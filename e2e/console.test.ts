@@ -494,6 +494,40 @@ describeWithBrowser('admin console (Chromium)', () => {
     await shot('events');
   });
 
+  it('deletes an app once its name is typed; its key is refused and it leaves the list', async () => {
+    const doomed = await server.createApp({
+      name: 'Retired shop',
+      rpId: 'retired.example',
+      origins: ['https://retired.example'],
+    });
+    await page.reload();
+    await page.getByRole('link', { name: 'Retired shop' }).first().click();
+    await visible(heading('Retired shop'));
+    await page.getByRole('button', { name: 'Delete app…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Retired shop?' });
+    await visible(dialog);
+    const confirm = dialog.getByRole('button', { name: 'Delete app' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(/to confirm/).fill('Retired sho');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(/to confirm/).fill('Retired shop');
+    await expectLabelledControls();
+    await confirm.click();
+
+    await visible(heading('Apps'));
+    await expect.poll(() => page.getByRole('link', { name: 'Retired shop' }).count()).toBe(0);
+    const gone = await fetch(`${server.baseUrl}/v1/admin/apps/${doomed.appId}`, {
+      headers: bearer(server.adminToken),
+    });
+    expect(gone.status).toBe(404);
+    const refused = await fetch(`${server.baseUrl}/v1/apps/${doomed.appId}`, {
+      headers: bearer(doomed.apiKey),
+    });
+    expect(refused.status).toBe(401);
+    // The other apps are still there.
+    await visible(page.getByRole('link', { name: 'Storefront' }).first());
+  });
+
   it('signs out: the session is deleted on the server and the old cookie is refused', async () => {
     const [cookie] = (await context.cookies()).filter((c) => c.name === 'passkeyd_console');
     expect(cookie).toBeDefined();

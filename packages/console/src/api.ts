@@ -237,6 +237,9 @@ export const api = {
   wellKnown: (appId: string, p: { android_package?: string; apple_app_id?: string }) =>
     call<AppWellKnown>('GET', `${app(appId)}/well-known${query(p)}`),
 
+  deleteApp: (appId: string) =>
+    call<{ app_id: string; deleted: Record<string, number> }>('DELETE', app(appId)),
+
   listKeys: async (appId: string) =>
     (await call<{ keys: ApiKey[] }>('GET', `${app(appId)}/keys`)).keys,
   createKey: (appId: string, name: string) =>

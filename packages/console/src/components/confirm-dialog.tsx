@@ -14,6 +14,8 @@ export function ConfirmDialog(props: {
   confirmLabel: string;
   onConfirm: () => Promise<void>;
   onClose: () => void;
+  /** Keeps the confirm button off, e.g. until the operator has typed the name of what goes. */
+  confirmDisabled?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
@@ -51,7 +53,11 @@ export function ConfirmDialog(props: {
           <button type="button" class="btn btn-secondary" autofocus onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="btn btn-danger" disabled={busy}>
+          <button
+            type="submit"
+            class="btn btn-danger"
+            disabled={busy || props.confirmDisabled === true}
+          >
             {busy ? 'Working…' : props.confirmLabel}
           </button>
         </div>
