@@ -63,7 +63,7 @@ describe('deleteApp', () => {
       storage: counting,
       clock,
       batch: 2,
-      apps: { changed: (id) => changed.push(id) },
+      apps: { changed: (id) => void changed.push(id ?? '(all)') },
     });
     clearInterval(ticker);
 
