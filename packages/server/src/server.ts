@@ -3,6 +3,7 @@ import { SETTINGS, type Config } from './config/config.js';
 import { AppDirectory } from './domain/apps/app-directory.js';
 import { recordAudit } from './domain/audit.js';
 import { KeyCache } from './domain/ceremonies/key-cache.js';
+import { useNodeHashingInSimpleWebAuthn } from './domain/ceremonies/simplewebauthn-hashing.js';
 import type { DomainDeps } from './domain/deps.js';
 import { systemClock, type Clock } from './domain/ports.js';
 import { LiveSettings, ROTATABLE_KEYS } from './http/auth/live-settings.js';
@@ -87,6 +88,9 @@ export async function startServer(
     observeStorage?: StorageObserver;
   } = {},
 ): Promise<RunningServer> {
+  // Process-wide and idempotent; false (an upgrade moved SimpleWebAuthn's internal) only costs
+  // speed, and its test fails on such an upgrade.
+  await useNodeHashingInSimpleWebAuthn();
   // undefined unless an OTLP endpoint is configured; then the SDK is loaded, not before.
   const tracing = await startTracing(config);
   let storage: KyselyStorage;
