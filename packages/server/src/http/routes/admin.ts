@@ -19,6 +19,8 @@ import {
   KeyParams,
   MobileStatementsQuery,
   UpdateAppBody,
+  AppWithKey,
+  DeletedAppRows,
 } from '../schemas/admin.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
 import { consoleSessionAuth, sessionCookie } from './console.js';
@@ -56,23 +58,6 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ deps: HttpDeps }> = async 
   scope.addHook('onRequest', adminAuth(deps));
   const security = [{ adminToken: [] }];
   const tags = ['admin'];
-  const count = (description: string) => Type.Integer({ minimum: 0, description });
-  const DeletedAppRows = Type.Object({
-    keys: count('API keys, revoked or not'),
-    webhook_endpoints: count('webhook endpoints, each with its deliveries'),
-    users: count('users'),
-    passkeys: count('passkeys'),
-    events: count('passkey events'),
-    transactions: count('transactions, finished or not'),
-    handshakes: count('WebAuthn challenges, answered or not'),
-    nonces: count('nonces, redeemed or not'),
-  });
-  const AppWithKey = Type.Object({
-    app: Type.Ref('AdminApp'),
-    api_key: Type.String({ description: 'Shown once.' }),
-    api_key_id: Type.String(),
-  });
-
   scope.get(
     '/authenticators',
     {

@@ -110,6 +110,27 @@ export const AdminApiKey = Type.Object(
   { $id: 'AdminApiKey', title: 'AdminApiKey' },
 );
 
+/** POST /v1/admin/apps answers with the app and its first API key. */
+export const AppWithKey = Type.Object({
+  app: Type.Ref('AdminApp'),
+  api_key: Type.String({ description: 'Shown once.' }),
+  api_key_id: Type.String(),
+});
+
+const count = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** What DELETE /v1/admin/apps/{app_id} removed, per kind (domain/apps/apps.ts deleteApp). */
+export const DeletedAppRows = Type.Object({
+  keys: count('API keys, revoked or not'),
+  webhook_endpoints: count('webhook endpoints, each with its deliveries'),
+  users: count('users'),
+  passkeys: count('passkeys'),
+  events: count('passkey events'),
+  transactions: count('transactions, finished or not'),
+  handshakes: count('WebAuthn challenges, answered or not'),
+  nonces: count('nonces, redeemed or not'),
+});
+
 export const CreateKeyBody = Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })) });
 export const KeyParams = Type.Object({
   appId: Type.String({ maxLength: 100 }),
