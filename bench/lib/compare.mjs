@@ -69,6 +69,20 @@ export async function pinBackends(db, cpu) {
   return pids;
 }
 
+/** Unmeasured sign-ins before each PostgreSQL side-by-side run, so its pool is open. */
+export const BACKEND_PRIMING_MS = 300;
+
+/**
+ * Backends of a run's database that were not there when the run started (their CPU is not in
+ * the figure) and those that were and are gone (counted until they closed).
+ */
+export function backendChurn(before, after) {
+  return {
+    opened: after.filter((pid) => !before.includes(pid)).length,
+    closed: before.filter((pid) => !after.includes(pid)).length,
+  };
+}
+
 /**
  * Seeds `total` passkeys (the active ones first) with the seeder of `tree`: in this process for
  * the working tree, in a child process for a baseline, whose `@passkeyd/server` then is its own.
@@ -158,6 +172,20 @@ export async function sideBySide({
       for (const c of rotation(made, round)) {
         log(`side by side, round ${round + 1}/${o.rounds}: ${label} on ${c.label} …`);
         await loadgen.setup({ url: c.server.url, ...c.app, passkeys: active });
+        // node-postgres closes a connection idle for 10 s (idleTimeoutMillis), and with four
+        // contenders each server waits about that long between its runs: the backends read
+        // before the run were then closing, and the run's were opened during it, neither pinned
+        // nor counted (2026-12-03: 0–0.3 s of backends' CPU, others 0.6–0.8 of a core). A short
+        // unmeasured burst opens the pool's connections first.
+        if (c.db.backendPids) {
+          await loadgen.run({
+            scenario,
+            warmupMs: BACKEND_PRIMING_MS,
+            durationMs: 0,
+            concurrency: o.concurrency,
+            serverPid: c.server.pid,
+          });
+        }
         const databasePids = await pinBackends(c.db, backendsCpu);
         const r = await loadgen.run({
           scenario,
@@ -168,7 +196,18 @@ export async function sideBySide({
           databasePids,
         });
         if (r.failed) log(`  ${r.failed} failed: ${JSON.stringify(r.errors)}`);
-        c.runs[scenario].push({ round, ...r, databasePids: databasePids.length });
+        const churn = backendChurn(databasePids, c.db.backendPids ? await c.db.backendPids() : []);
+        if (churn.opened || churn.closed)
+          log(
+            `  PostgreSQL backends during the run: ${churn.opened} opened (not counted), ${churn.closed} closed (counted until then)`,
+          );
+        c.runs[scenario].push({
+          round,
+          ...r,
+          databasePids: databasePids.length,
+          backendsOpened: churn.opened,
+          backendsClosed: churn.closed,
+        });
       }
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backendChurn,
   comparisonFigures,
   perCeremonyTurns,
   proxyTarget,
@@ -94,6 +95,14 @@ describe('side by side', () => {
       ['4.00', true],
       ['3.25', false],
     ]);
+  });
+});
+
+describe("a run's PostgreSQL backends", () => {
+  it('names those opened during the run, whose CPU is not counted, and those that closed', () => {
+    expect(backendChurn([11, 12, 13], [12, 13, 14, 15])).toEqual({ opened: 2, closed: 1 });
+    expect(backendChurn([11, 12], [12, 11])).toEqual({ opened: 0, closed: 0 });
+    expect(backendChurn([], [])).toEqual({ opened: 0, closed: 0 });
   });
 });
 
