@@ -69,7 +69,7 @@ export async function pinBackends(db, cpu) {
   return pids;
 }
 
-/** Unmeasured sign-ins before each PostgreSQL side-by-side run, so its pool is open. */
+/** Unmeasured ceremonies (the run's own kind) before each PostgreSQL side-by-side run, so its pool is open. */
 export const BACKEND_PRIMING_MS = 300;
 
 /**

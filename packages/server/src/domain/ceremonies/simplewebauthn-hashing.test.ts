@@ -1,7 +1,7 @@
-import { createECDH, createSign, randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes, sign, webcrypto } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyRegistrationResponse } from '@simplewebauthn/server';
-import { TestAuthenticator } from '@passkeyd/test-authenticator';
+import { TestAuthenticator, generateCredentialKey } from '@passkeyd/test-authenticator';
 import { nodeHashingCrypto, useNodeHashingInSimpleWebAuthn } from './simplewebauthn-hashing.js';
 
 const ORIGIN = 'https://example.com';
@@ -83,26 +83,19 @@ describe('nodeHashingCrypto', () => {
   });
 
   it("is WebCrypto's own in every other method: import a key, verify a signature, random bytes", async () => {
-    const ecdh = createECDH('prime256v1');
-    ecdh.generateKeys();
-    const pub = ecdh.getPublicKey();
-    const jwk = {
-      kty: 'EC',
-      crv: 'P-256',
-      x: pub.subarray(1, 33).toString('base64url'),
-      y: pub.subarray(33).toString('base64url'),
-    };
+    const credential = generateCredentialKey('ES256');
     const message = Buffer.from('signed');
-    const signature = createSign('sha256')
-      .update(message)
-      .sign({
-        key: { ...jwk, d: ecdh.getPrivateKey().toString('base64url') },
-        format: 'jwk',
-        dsaEncoding: 'ieee-p1363',
-      });
-    const key = await fast.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, [
-      'verify',
-    ]);
+    const signature = sign('sha256', message, {
+      key: credential.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
+    const key = await fast.importKey(
+      'spki',
+      credential.publicKeySpki,
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
     const alg = { name: 'ECDSA', hash: 'SHA-256' };
     expect(await fast.verify(alg, key, signature, message)).toBe(true);
     expect(await fast.verify(alg, key, signature, Buffer.from('other'))).toBe(false);

@@ -10,8 +10,9 @@ type Crypto = webcrypto.Crypto;
  * client data and the RP ID, an attestation statement may hash more. In Node every `subtle` call
  * is a job on libuv's thread pool, settled on a later turn of the event loop; on a server pinned
  * to one core that is two thread switches per hash, and measured it cost about 34 µs of CPU per
- * SHA-256 of a few hundred bytes against 2.6 µs for `createHash`, 5–10 % of a registration's CPU
- * (docs/benchmarks.md, "SimpleWebAuthn's hashes"). SimpleWebAuthn takes the Crypto object from
+ * SHA-256 of a few hundred bytes against 2.6 µs for `createHash`; without it registration ran
+ * 3–12 % more per CPU-second in A/B runs (docs/benchmarks.md, "SimpleWebAuthn's hashes").
+ * SimpleWebAuthn takes the Crypto object from
  * `globalThis.crypto` once and keeps it; it offers no option for another, only the internal
  * `_getWebCryptoInternals.setCachedCrypto` its own tests use. We hand it, through that, a Crypto
  * that is Node's own in every method except `subtle.digest` of the SHA family, which it answers

@@ -14,13 +14,13 @@ import { adminAppToWire, apiKeyToWire, deletedAppRowsToWire } from '../presenter
 import { appWellKnown } from '../../domain/apps/well-known.js';
 import {
   AppWellKnown,
+  AppWithKey,
   CreateAppBody,
   CreateKeyBody,
+  DeletedAppRows,
   KeyParams,
   MobileStatementsQuery,
   UpdateAppBody,
-  AppWithKey,
-  DeletedAppRows,
 } from '../schemas/admin.js';
 import { AppIdParams, errorResponses } from '../schemas/common.js';
 import { consoleSessionAuth, sessionCookie } from './console.js';
